@@ -1,0 +1,435 @@
+/* JSON writing and the admin body reader.  The writer appends to a buffer
+ * grown from a pool (never malloc), tracks commas per nesting level and
+ * escapes strings itself; the reader accepts one flat object of unsigned
+ * integers and rejects everything else with a message a client can act on.
+ */
+#include "vc_json.h"
+
+#include <string.h>
+
+void vc_json_init(vc_json_t *j, apr_pool_t *pool, apr_size_t initial)
+{
+    memset(j, 0, sizeof(*j));
+    j->pool = pool;
+    j->cap = initial < 64 ? 64 : initial;
+    j->buf = apr_palloc(pool, j->cap);
+}
+
+static void reserve(vc_json_t *j, apr_size_t more)
+{
+    char *bigger;
+    apr_size_t cap = j->cap;
+
+    if (j->len + more + 1 <= cap) {
+        return;
+    }
+    while (j->len + more + 1 > cap) {
+        cap *= 2;
+    }
+    bigger = apr_palloc(j->pool, cap);
+    memcpy(bigger, j->buf, j->len);
+    j->buf = bigger;
+    j->cap = cap;
+}
+
+static void put(vc_json_t *j, const char *s, apr_size_t n)
+{
+    reserve(j, n);
+    memcpy(j->buf + j->len, s, n);
+    j->len += n;
+}
+
+#define PUT_LIT(j, lit) put((j), (lit), sizeof(lit) - 1)
+
+/* Writes the separator a new value or member needs at this level. */
+static void before_value(vc_json_t *j)
+{
+    if (j->after_key) {
+        j->after_key = 0;
+        return;
+    }
+    if (j->need_comma[j->depth]) {
+        PUT_LIT(j, ",");
+    }
+    j->need_comma[j->depth] = 1;
+}
+
+static void open_level(vc_json_t *j, char c)
+{
+    before_value(j);
+    put(j, &c, 1);
+    if (j->depth == VC_JSON_MAX_DEPTH) {
+        j->broken = 1;
+        return;
+    }
+    j->need_comma[++j->depth] = 0;
+}
+
+static void close_level(vc_json_t *j, char c)
+{
+    if (j->depth == 0 || j->after_key) {
+        j->broken = 1;
+        return;
+    }
+    j->depth--;
+    put(j, &c, 1);
+}
+
+void vc_json_object_begin(vc_json_t *j) { open_level(j, '{'); }
+void vc_json_object_end(vc_json_t *j)   { close_level(j, '}'); }
+void vc_json_array_begin(vc_json_t *j)  { open_level(j, '['); }
+void vc_json_array_end(vc_json_t *j)    { close_level(j, ']'); }
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0.
+ * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
+static apr_size_t utf8_len(const unsigned char *s, apr_size_t n)
+{
+    apr_size_t need, i;
+    apr_uint32_t cp;
+
+    if (s[0] < 0x80) {
+        return 1;
+    }
+    else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        need = 2; cp = s[0] & 0x1F;
+    }
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        need = 3; cp = s[0] & 0x0F;
+    }
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        need = 4; cp = s[0] & 0x07;
+    }
+    else {
+        return 0;
+    }
+    if (n < need) {
+        return 0;
+    }
+    for (i = 1; i < need; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+        || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        return 0;
+    }
+    return need;
+}
+
+static void put_escaped(vc_json_t *j, const char *str, apr_size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    apr_size_t i = 0;
+
+    PUT_LIT(j, "\"");
+    while (i < n) {
+        unsigned char c = s[i];
+        apr_size_t seq;
+        char esc[6];
+
+        switch (c) {
+        case '"':  PUT_LIT(j, "\\\""); i++; continue;
+        case '\\': PUT_LIT(j, "\\\\"); i++; continue;
+        case '\n': PUT_LIT(j, "\\n");  i++; continue;
+        case '\r': PUT_LIT(j, "\\r");  i++; continue;
+        case '\t': PUT_LIT(j, "\\t");  i++; continue;
+        case '<': case '>': case '&':
+            break;
+        default:
+            if (c >= 0x20 && c < 0x80) {
+                put(j, (const char *)s + i, 1);
+                i++;
+                continue;
+            }
+        }
+        if (c < 0x80) {
+            /* Control characters and the HTML-significant three. */
+            esc[0] = '\\'; esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+            esc[4] = hex[c >> 4]; esc[5] = hex[c & 0xF];
+            put(j, esc, 6);
+            i++;
+            continue;
+        }
+        seq = utf8_len(s + i, n - i);
+        if (seq == 0) {
+            PUT_LIT(j, "\\ufffd");
+            i++;
+        }
+        else if (seq == 3 && s[i] == 0xE2 && s[i + 1] == 0x80
+                 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+            /* U+2028 and U+2029 end a line in JavaScript source. */
+            PUT_LIT(j, "\\u202");
+            put(j, s[i + 2] == 0xA8 ? "8" : "9", 1);
+            i += 3;
+        }
+        else {
+            put(j, (const char *)s + i, seq);
+            i += seq;
+        }
+    }
+    PUT_LIT(j, "\"");
+}
+
+void vc_json_key(vc_json_t *j, const char *name)
+{
+    if (j->depth == 0 || j->after_key) {
+        j->broken = 1;
+        return;
+    }
+    before_value(j);
+    put_escaped(j, name, strlen(name));
+    PUT_LIT(j, ":");
+    j->after_key = 1;
+}
+
+void vc_json_string(vc_json_t *j, const char *s, apr_size_t len)
+{
+    before_value(j);
+    put_escaped(j, s, len);
+}
+
+void vc_json_cstring(vc_json_t *j, const char *s)
+{
+    vc_json_string(j, s, strlen(s));
+}
+
+void vc_json_uint64(vc_json_t *j, apr_uint64_t v)
+{
+    char digits[24];
+    int i = sizeof(digits);
+
+    do {
+        digits[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    before_value(j);
+    put(j, digits + i, sizeof(digits) - i);
+}
+
+void vc_json_bool(vc_json_t *j, int v)
+{
+    before_value(j);
+    if (v) {
+        PUT_LIT(j, "true");
+    }
+    else {
+        PUT_LIT(j, "false");
+    }
+}
+
+void vc_json_null(vc_json_t *j)
+{
+    before_value(j);
+    PUT_LIT(j, "null");
+}
+
+const char *vc_json_finish(vc_json_t *j, apr_size_t *len)
+{
+    if (j->broken || j->depth != 0 || j->after_key || j->len == 0) {
+        return NULL;
+    }
+    j->buf[j->len] = '\0';
+    if (len) {
+        *len = j->len;
+    }
+    return j->buf;
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+typedef struct {
+    const char *p;
+    const char *end;
+} cursor_t;
+
+static void skip_ws(cursor_t *c)
+{
+    while (c->p < c->end
+           && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r')) {
+        c->p++;
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads a member name into out (NUL-terminated, at most outsize - 1 bytes).
+ * A name too long for out, or one holding characters outside ASCII, is
+ * still read but marked with *unknown so that it matches no field. */
+static const char *read_name(cursor_t *c, char *out, apr_size_t outsize,
+                             int *unknown)
+{
+    apr_size_t n = 0;
+
+    *unknown = 0;
+    c->p++;                                    /* opening quote */
+    while (c->p < c->end && *c->p != '"') {
+        unsigned char ch = (unsigned char)*c->p++;
+        int code = ch;
+
+        if (ch < 0x20) {
+            return "control character in a member name";
+        }
+        if (ch == '\\') {
+            if (c->p >= c->end) {
+                break;
+            }
+            switch (*c->p++) {
+            case '"': code = '"'; break;
+            case '\\': code = '\\'; break;
+            case '/': code = '/'; break;
+            case 'b': code = '\b'; break;
+            case 'f': code = '\f'; break;
+            case 'n': code = '\n'; break;
+            case 'r': code = '\r'; break;
+            case 't': code = '\t'; break;
+            case 'u': {
+                int k, h;
+                code = 0;
+                if (c->end - c->p < 4) {
+                    return "bad \\u escape in a member name";
+                }
+                for (k = 0; k < 4; k++) {
+                    if ((h = hexval(c->p[k])) < 0) {
+                        return "bad \\u escape in a member name";
+                    }
+                    code = code * 16 + h;
+                }
+                c->p += 4;
+                break;
+            }
+            default:
+                return "bad escape in a member name";
+            }
+        }
+        if (code >= 0x80 || code == 0 || n + 1 >= outsize) {
+            *unknown = 1;
+        }
+        else {
+            out[n++] = (char)code;
+        }
+    }
+    if (c->p >= c->end) {
+        return "unterminated string";
+    }
+    c->p++;                                    /* closing quote */
+    out[n] = '\0';
+    return NULL;
+}
+
+static const char *read_uint(cursor_t *c, apr_uint64_t *out)
+{
+    apr_uint64_t v = 0;
+    const char *start = c->p;
+
+    if (c->p < c->end && *c->p == '-') {
+        return "values must not be negative";
+    }
+    if (c->p >= c->end || *c->p < '0' || *c->p > '9') {
+        return "values must be non-negative integers";
+    }
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+        unsigned d = (unsigned)(*c->p - '0');
+        if (v > (APR_UINT64_MAX - d) / 10) {
+            return "value out of range (at most 18446744073709551615)";
+        }
+        v = v * 10 + d;
+        c->p++;
+    }
+    if (c->p - start > 1 && *start == '0') {
+        return "numbers must not have leading zeros";
+    }
+    if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E')) {
+        return "values must be integers";
+    }
+    *out = v;
+    return NULL;
+}
+
+const char *vc_json_read_uints(const char *text, apr_size_t len,
+                               vc_json_field_t *fields, int nfields)
+{
+    cursor_t c;
+    int i;
+
+    c.p = text;
+    c.end = text + len;
+    for (i = 0; i < nfields; i++) {
+        fields[i].seen = 0;
+        fields[i].value = 0;
+    }
+    skip_ws(&c);
+    if (c.p >= c.end || *c.p != '{') {
+        return "body must be a JSON object";
+    }
+    c.p++;
+    skip_ws(&c);
+    if (c.p < c.end && *c.p == '}') {
+        c.p++;
+    }
+    else {
+        for (;;) {
+            char name[32];
+            int unknown;
+            vc_json_field_t *f = NULL;
+            const char *err;
+
+            skip_ws(&c);
+            if (c.p >= c.end || *c.p != '"') {
+                return "expected a member name";
+            }
+            if ((err = read_name(&c, name, sizeof(name), &unknown))) {
+                return err;
+            }
+            for (i = 0; !unknown && i < nfields; i++) {
+                if (strcmp(fields[i].name, name) == 0) {
+                    f = &fields[i];
+                }
+            }
+            if (!f) {
+                return "unknown member";
+            }
+            if (f->seen) {
+                return "duplicate member";
+            }
+            skip_ws(&c);
+            if (c.p >= c.end || *c.p != ':') {
+                return "expected ':'";
+            }
+            c.p++;
+            skip_ws(&c);
+            if ((err = read_uint(&c, &f->value))) {
+                return err;
+            }
+            f->seen = 1;
+            skip_ws(&c);
+            if (c.p < c.end && *c.p == ',') {
+                c.p++;
+                continue;
+            }
+            if (c.p < c.end && *c.p == '}') {
+                c.p++;
+                break;
+            }
+            return "expected ',' or '}'";
+        }
+    }
+    skip_ws(&c);
+    if (c.p != c.end) {
+        return "unexpected data after the object";
+    }
+    for (i = 0; i < nfields; i++) {
+        if (fields[i].required && !fields[i].seen) {
+            return "missing member";
+        }
+    }
+    return NULL;
+}
