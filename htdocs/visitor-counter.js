@@ -56,7 +56,9 @@
     strong.textContent = format(count);
     target.textContent = 'Visitor #';
     target.appendChild(strong);
-    if (unique) {
+    // Zero means the server does not track unique visitors (VisitCountUnique
+    // off, or a count carried over without them): say nothing rather than "0".
+    if (unique && unique.text !== '0') {
       target.appendChild(document.createTextNode(' \u00b7 ' + format(unique) +
         (unique.text === '1' ? ' unique visitor' : ' unique visitors')));
     }

@@ -92,6 +92,7 @@ static int error_reply(request_rec *r, int status, const char *message)
 
 static int method_not_allowed(request_rec *r, const vc_methods_t *m)
 {
+    r->allowed = m->bits;
     apr_table_setn(r->headers_out, "Allow", m->allow);
     return error_reply(r, HTTP_METHOD_NOT_ALLOWED,
                        apr_pstrcat(r->pool, "method not allowed; use ",
@@ -248,6 +249,7 @@ static int options_reply(request_rec *r, const vc_methods_t *m, int cors_ok)
 {
     const char *want_headers;
 
+    r->allowed = m->bits;
     apr_table_setn(r->headers_out, "Allow", m->allow);
     if (cors_ok && apr_table_get(r->headers_in, "Access-Control-Request-Method")) {
         apr_table_setn(r->headers_out, "Access-Control-Allow-Methods",
@@ -628,7 +630,6 @@ int vc_api_handler(request_rec *r)
         return DECLINED;
     }
     dc = ap_get_module_config(r->per_dir_config, &visitcount_module);
-    r->allowed |= (admin ? admin_item_methods.bits : public_methods.bits);
     path = path_below_mount(r);
     if (!vc_child.store && r->method_number != M_OPTIONS) {
         set_cors(r, dc);

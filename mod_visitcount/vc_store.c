@@ -295,7 +295,9 @@ static void *APR_THREAD_FUNC flusher_main(apr_thread_t *thread, void *data)
         }
     }
     apr_thread_mutex_unlock(st->flush_mutex);
-    apr_thread_exit(thread, APR_SUCCESS);
+    /* Return rather than apr_thread_exit(): that would free the memory
+     * apr_thread_join() still reads. */
+    (void)thread;
     return NULL;
 }
 
@@ -331,7 +333,9 @@ apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
     if ((rc = env_open(&st->env, o, what)) != MDB_SUCCESS) {
         return map_rc(rc);
     }
-    apr_pool_cleanup_register(pool, st, store_cleanup, apr_pool_cleanup_null);
+    /* A pre-cleanup: it must join the flusher before the pool destroys
+     * the thread's own subpool. */
+    apr_pool_pre_cleanup_register(pool, st, store_cleanup);
     if ((rc = dbs_open(st->env, 0, &st->counts, what)) != MDB_SUCCESS) {
         return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : map_rc(rc);
     }
