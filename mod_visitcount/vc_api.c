@@ -448,7 +448,7 @@ static int prefix_ok(const char *s)
 {
     apr_size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-/");
-    return s[n] == '\0' && n <= VC_KEY_MAX;
+    return n <= VC_KEY_MAX && s[n] == '\0';
 }
 
 static int admin_list(request_rec *r)
