@@ -126,14 +126,17 @@ static void log_store_error(request_rec *r, apr_status_t status,
 static int store_failure(request_rec *r, apr_status_t status,
                          const char *op, const char *key)
 {
+    if (status == VC_STORE_MAXED) {
+        /* Not a store fault: only a count set near 2^64 gets here. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "VC0205: key '%s' is at its 64-bit maximum", key);
+        return error_reply(r, HTTP_INSUFFICIENT_STORAGE,
+                           "count is at its 64-bit maximum");
+    }
     log_store_error(r, status, op, key);
     if (status == VC_STORE_FULL) {
         return error_reply(r, HTTP_INSUFFICIENT_STORAGE,
                            "counter store is full");
-    }
-    if (status == VC_STORE_MAXED) {
-        return error_reply(r, HTTP_INSUFFICIENT_STORAGE,
-                           "count is at its 64-bit maximum");
     }
     apr_table_setn(r->headers_out, "Retry-After", VC_RETRY_AFTER);
     return error_reply(r, HTTP_SERVICE_UNAVAILABLE,
@@ -393,17 +396,17 @@ static int read_key(request_rec *r, const char *key, const char *cache)
 
 /* Public queries carry no parameters yet; unknown ones (cache busters
  * such as ?_=123) are ignored, but a malformed query is refused. */
-static int check_public_query(request_rec *r)
+static int public_query_ok(request_rec *r)
 {
     const char *q = r->args, *name, *value;
     int rc;
 
     while (q && (rc = vc_query_next(r->pool, &q, &name, &value)) != 0) {
         if (rc < 0) {
-            return error_reply(r, HTTP_BAD_REQUEST, "malformed query string");
+            return 0;
         }
     }
-    return OK;
+    return 1;
 }
 
 static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path)
@@ -426,8 +429,8 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path)
     if ((why = vc_key_from_path(r->pool, path, vc_conf_default_key(dc), &key))) {
         return error_reply(r, HTTP_BAD_REQUEST, why);
     }
-    if ((rc = check_public_query(r)) != OK) {
-        return rc;
+    if (!public_query_ok(r)) {
+        return error_reply(r, HTTP_BAD_REQUEST, "malformed query string");
     }
     if (r->method_number == M_POST) {
         if ((rc = read_body(r, body, &len)) != OK) {
