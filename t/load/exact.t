@@ -1,0 +1,276 @@
+# Exactness under concurrency, against the main test server (strict
+# durability, whatever MPM this run uses): 64 client processes send 20,000
+# POSTs over keep-alive HTTP/1.1 connections to one fresh key, then the
+# same to 8 keys.  Every 200 reply must carry a distinct count, the counts
+# must be exactly 1..N, and the final read must equal N = 20,000 with no
+# failed request.
+#
+# A request whose connection ends before any reply has an unknown outcome
+# and is never retried blindly.  Under load the event MPM closes idle
+# keep-alive connections (when a process's workers are all busy), racing
+# the client's next request; such a request is sent again only once
+# httpd's access log proves it was never processed (see resolve_unknown).
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use Apache::TestRequest ();
+use File::Path qw(make_path remove_tree);
+use FindBin ();
+use IO::Select ();
+use IO::Socket::INET ();
+use JSON::PP ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+use lib "$FindBin::Bin/../lib";
+use VCServer ();
+
+my $TOTAL    = 20_000;
+my $CLIENTS  = 64;
+my $DEADLINE = 120;     # seconds a client may take before it gives up
+
+plan tests => 9 + 8 * 4, need_fork;
+
+# The server's port as configured; Apache::TestRequest's own host:port can
+# differ in a test process (APACHE_TEST_PORT=select picks it anew).
+my $port     = Apache::Test::vars('port');
+my $hostport = "127.0.0.1:$port";
+my $tmp      = Apache::Test::vars('serverroot') . "/var/exact-$$";
+make_path($tmp);
+
+sub read_count {
+    my $key = shift;
+    my $res = Apache::TestRequest::GET("http://$hostport/api/visits/$key");
+    my $data = eval { JSON::PP->new->decode($res->content) } || {};
+    return $res->code == 200 ? $data->{count} : 'HTTP ' . $res->code;
+}
+
+# One raw HTTP/1.1 response from $sock, reading at most until $deadline.
+# Returns (status, headers hashref, body) or (undef, why).
+sub read_response {
+    my ($sock, $buf, $deadline) = @_;
+    my $sel = IO::Select->new($sock);
+    my $fill = sub {
+        my $wait = $deadline - time;
+        return 'timed out' if $wait <= 0 || !$sel->can_read($wait);
+        my $had = length $$buf;
+        my $n = sysread $sock, $$buf, 65536, $had;
+        return '' if $n;
+        my $why = defined $n ? 'connection closed' : "read: $!";
+        return $had ? "$why in a reply" : "$why before any reply";
+    };
+    my $end;
+    until (($end = index $$buf, "\r\n\r\n") >= 0) {
+        my $why = $fill->();
+        return (undef, $why) if $why;
+    }
+    my ($head) = substr $$buf, 0, $end + 4, '';
+    my ($status_line, @lines) = split /\r\n/, $head;
+    my ($status) = $status_line =~ m{^HTTP/1\.\d (\d{3}) }
+        or return (undef, "bad status line: $status_line");
+    my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1 => $2) : () } @lines;
+    my $len = $h{'content-length'} // 0;
+    while (length $$buf < $len) {
+        my $why = $fill->();
+        return (undef, $why) if $why;
+    }
+    return ($status, \%h, substr $$buf, 0, $len, '');
+}
+
+# One POST on the keep-alive connection $$sock, set to undef when it must
+# not be reused.  Returns ('c', count) for a 200 hit, ('f', why) for any
+# other reply or a stall, and ('u', why) when the connection ended before
+# any reply: then the outcome is unknown, and the request is not sent again
+# here.
+sub post {
+    my ($sock, $buf, $key, $deadline) = @_;
+    my $request = "POST /api/visits/$key HTTP/1.1\r\nHost: $hostport\r\n"
+                . "Content-Length: 0\r\n\r\n";
+    if (!defined syswrite $$sock, $request) {
+        undef $$sock;
+        return (u => "write: $!");
+    }
+    my ($status, $h, $body) = read_response($$sock, $buf,
+                                             POSIX::fmin($deadline, time + 30));
+    if (!defined $status) {
+        undef $$sock;
+        return (($h =~ /before any reply/ ? 'u' : 'f'), $h);
+    }
+    undef $$sock if lc($h->{connection} // '') eq 'close';
+    return (c => $1) if $status == 200 && $body =~ /"count":(\d+),.*"counted":true/;
+    $body =~ s/\s+$//;
+    return (f => "HTTP $status: $body");
+}
+
+sub connect_server {
+    return IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                 Timeout => 10);
+}
+
+# A client process: $quota POSTs to $key, results to $file, one per line:
+# what post() returned ("c N", "f why", "u why"), "n" for each connection
+# opened and "done" at the end.
+sub client {
+    my ($key, $quota, $file, $deadline) = @_;
+    $SIG{PIPE} = 'IGNORE';
+    open my $out, '>', $file or POSIX::_exit(2);
+    my ($sock, $buf) = (undef, '');
+    my $done = 0;
+    while ($done < $quota) {
+        if (time > $deadline) {
+            print $out "f deadline passed\n" for $done + 1 .. $quota;
+            last;
+        }
+        if (!$sock) {
+            # Nothing is in flight, so connecting again is safe.
+            $sock = connect_server();
+            $buf = '';
+            $sock ? print $out "n\n" : sleep 0.05;
+            next;
+        }
+        $done++;
+        print $out join(' ', post(\$sock, \$buf, $key, $deadline)), "\n";
+    }
+    print $out "done\n";
+    close $out;
+    POSIX::_exit(0);
+}
+
+# Runs $CLIENTS clients spread evenly over @keys, $per_key POSTs each key.
+# Returns per key: counts (from 200 replies), replies (of any status),
+# failures and unknown outcomes; and connections and seconds overall.
+sub round {
+    my ($per_key, @keys) = @_;
+    my (%quota, %kids);
+    for my $c (0 .. $CLIENTS - 1) {
+        my $key = $keys[$c % @keys];
+        my $share = $CLIENTS / @keys;
+        my $slot = int($c / @keys);
+        $quota{$c} = [ $key, int($per_key / $share)
+                             + ($slot < $per_key % $share ? 1 : 0) ];
+    }
+    my $start = time;
+    my $deadline = $start + $DEADLINE;
+    for my $c (sort { $a <=> $b } keys %quota) {
+        my $pid = fork // die "fork: $!";
+        client(@{ $quota{$c} }, "$tmp/client-$c", $deadline) unless $pid;
+        $kids{$pid} = 1;
+    }
+    # The clients stop themselves at the deadline; a hung one is killed.
+    while (%kids && time < $deadline + 15) {
+        my $pid = waitpid -1, POSIX::WNOHANG();
+        $pid > 0 ? delete $kids{$pid} : sleep 0.1;
+    }
+    kill 'KILL', keys %kids;
+    waitpid $_, 0 for keys %kids;
+
+    my %r = (seconds => time - $start, connections => 0,
+             map { $_ => { counts => [], replies => 0, failures => [], unknown => [] } } @keys);
+    for my $c (keys %quota) {
+        my $k = $r{ $quota{$c}[0] };
+        open my $in, '<', "$tmp/client-$c" or die "client $c left no results";
+        my $finished = 0;
+        while (<$in>) {
+            chomp;
+            if (/^c (\d+)$/) { push @{ $k->{counts} }, $1; $k->{replies}++ }
+            elsif (/^f (.*)$/) { push @{ $k->{failures} }, $1; $k->{replies}++ if /^f HTTP/ }
+            elsif (/^u (.*)$/) { push @{ $k->{unknown} }, $1 }
+            elsif ($_ eq 'n') { $r{connections}++ }
+            elsif ($_ eq 'done') { $finished = 1 }
+        }
+        push @{ $k->{failures} }, "client $c did not finish" unless $finished;
+    }
+    return \%r;
+}
+
+# POSTs to $key that httpd processed, from its access log; undef when there
+# is none.  A request is logged just after its reply: wait for $want.
+sub logged_posts {
+    my ($key, $want) = @_;
+    my $log = Apache::Test::vars('t_logs') . '/access_log';
+    return undef unless -f $log;
+    my $until = time + 5;
+    while (1) {
+        open my $fh, '<', $log or return undef;
+        my $n = grep { m{"POST /api/visits/\Q$key\E HTTP/1\.1" \d{3} } } <$fh>;
+        return $n if $n >= $want || time > $until;
+        sleep 0.2;
+    }
+}
+
+# An unknown outcome is a keep-alive connection httpd closed as the request
+# went out (the event MPM closes idle keep-alive connections when a
+# process's workers are all busy).  When httpd's access log shows it
+# processed exactly the POSTs that got a reply, those requests were never
+# applied, so they are sent again, one at a time.  Otherwise they fail.
+sub resolve_unknown {
+    my ($key, $k) = @_;
+    my $n = @{ $k->{unknown} } or return 0;
+    my $processed = logged_posts($key, $k->{replies});
+    if (!defined $processed || $processed != $k->{replies}) {
+        push @{ $k->{failures} }, map {
+            "outcome unknown ($_); httpd logged " . ($processed // 'no access log')
+            . " POSTs for $k->{replies} replies"
+        } @{ $k->{unknown} };
+        return 0;
+    }
+    for (1 .. $n) {
+        my ($sock, $buf) = (connect_server(), '');
+        my ($what, $value) = $sock ? post(\$sock, \$buf, $key, time + 30)
+                                   : (f => "connect: $!");
+        $what eq 'c' ? push @{ $k->{counts} }, $value
+                     : push @{ $k->{failures} }, "sent again: $value";
+    }
+    return $n;
+}
+
+sub distinct { my %seen; return scalar grep { !$seen{$_}++ } @_ }
+
+sub check_key {
+    my ($key, $k, $want) = @_;
+    my @sorted = sort { $a <=> $b } @{ $k->{counts} };
+    ok t_cmp(scalar @sorted, $want, "$key: $want POSTs answered 200");
+    ok t_cmp(distinct(@sorted), scalar @sorted, "$key: every 200 reply has a distinct count");
+    ok t_cmp(@sorted ? "$sorted[0]..$sorted[-1]" : 'none', '1..' . scalar @sorted,
+             "$key: the counts are exactly 1..N");
+    ok t_cmp(read_count($key), scalar @sorted,
+             "$key: the final read equals the number of 200 replies");
+}
+
+# Settles unknown outcomes, prints the rate and asserts that nothing failed.
+sub report {
+    my ($what, $r, $n, @keys) = @_;
+    my $resent = 0;
+    $resent += resolve_unknown($_, $r->{$_}) for @keys;
+    my @failures = map { @{ $r->{$_}{failures} } } @keys;
+    printf STDERR "# %s: %d POSTs by %d clients on %d connections in %.1f s:"
+        . " %.0f requests/s (%s MPM)\n",
+        $what, $n, $CLIENTS, $r->{connections}, $r->{seconds}, $n / $r->{seconds},
+        VCServer::current_mpm();
+    printf STDERR "#   %d closed by httpd before it read them, sent again\n", $resent
+        if $resent;
+    my %why;
+    $why{$_}++ for @failures;
+    printf STDERR "#   %d failed: %s\n", $why{$_}, $_ for sort keys %why;
+    ok t_cmp(scalar @failures, 0, "$what: no request failed");
+}
+
+# --- one key -----------------------------------------------------------------
+my $run = sprintf '%d-%d', $$, time;
+my $one = "load/exact-$run";
+ok t_cmp(read_count($one), 0, 'the key is fresh');
+my $r = round($TOTAL, $one);
+report('one key', $r, $TOTAL, $one);
+check_key($one, $r->{$one}, $TOTAL);
+ok t_cmp($r->{seconds} < $DEADLINE ? 1 : 0, 1, 'one key: done before the deadline');
+
+# --- eight keys --------------------------------------------------------------
+my @eight = map { "load/exact-$run/k$_" } 1 .. 8;
+ok t_cmp(scalar(grep { read_count($_) ne '0' } @eight), 0, 'the 8 keys are fresh');
+$r = round($TOTAL / 8, @eight);
+report('eight keys', $r, $TOTAL, @eight);
+check_key($_, $r->{$_}, $TOTAL / 8) for @eight;
+
+remove_tree($tmp);
