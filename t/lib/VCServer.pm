@@ -58,6 +58,7 @@ sub free_port {
 
 sub dir         { $_[0]{dir} }
 sub pid         { $_[0]{pid} }
+sub port        { $_[0]{port} }
 sub exit_status { $_[0]{exit_status} }   # of a server that stopped or failed
 sub conf_file   { "$_[0]{dir}/conf/httpd.conf" }
 sub url         { "http://127.0.0.1:$_[0]{port}" . ($_[1] // '/') }
