@@ -365,22 +365,33 @@ static int body_error(request_rec *r, int status)
 
 /* ---- public API ------------------------------------------------------- */
 
+/* The reply to a change (a hit or an admin set): the counts after it,
+ * never cached.  A hit also says it was counted. */
+static int change_reply(request_rec *r, const char *key, const vc_counts_t *c,
+                        int is_hit)
+{
+    vc_json_t j;
+
+    vc_json_init(&j, r->pool, 128);
+    vc_json_object_begin(&j);
+    put_counts(&j, key, c);
+    if (is_hit) {
+        vc_json_key(&j, "counted");
+        vc_json_bool(&j, 1);
+    }
+    vc_json_object_end(&j);
+    return send_json(r, HTTP_OK, &j, "no-store");
+}
+
 static int hit(request_rec *r, const char *key)
 {
     vc_counts_t c;
     apr_status_t st;
-    vc_json_t j;
 
     if ((st = vc_store_hit(vc_child.store, key, &c)) != APR_SUCCESS) {
         return store_failure(r, st, "hit", key);
     }
-    vc_json_init(&j, r->pool, 128);
-    vc_json_object_begin(&j);
-    put_counts(&j, key, &c);
-    vc_json_key(&j, "counted");
-    vc_json_bool(&j, 1);
-    vc_json_object_end(&j);
-    return send_json(r, HTTP_OK, &j, "no-store");
+    return change_reply(r, key, &c, 1);
 }
 
 static int read_key(request_rec *r, const char *key, const char *cache)
@@ -528,7 +539,6 @@ static int admin_set(request_rec *r, const char *key)
     vc_counts_t c;
     const char *why;
     apr_status_t st;
-    vc_json_t j;
     int rc;
 
     if ((rc = read_body(r, body, &len)) != OK) {
@@ -547,11 +557,7 @@ static int admin_set(request_rec *r, const char *key)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "VC0203: key '%s' set to count %" APR_UINT64_T_FMT
                   ", unique %" APR_UINT64_T_FMT, key, c.count, c.unique);
-    vc_json_init(&j, r->pool, 128);
-    vc_json_object_begin(&j);
-    put_counts(&j, key, &c);
-    vc_json_object_end(&j);
-    return send_json(r, HTTP_OK, &j, "no-store");
+    return change_reply(r, key, &c, 0);
 }
 
 static int admin_delete(request_rec *r, const char *key)
