@@ -420,7 +420,8 @@ static int public_query_ok(request_rec *r)
     return 1;
 }
 
-static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path)
+static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
+                      int cors_ok)
 {
     char body[VC_BODY_MAX + 1];
     apr_size_t len;
@@ -428,9 +429,8 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path)
     int rc;
 
     if (r->method_number == M_OPTIONS) {
-        return options_reply(r, &public_methods, set_cors(r, dc));
+        return options_reply(r, &public_methods, cors_ok);
     }
-    set_cors(r, dc);
     if (r->method_number != M_GET && r->method_number != M_POST) {
         return method_not_allowed(r, &public_methods);
     }
@@ -581,7 +581,7 @@ static int admin_delete(request_rec *r, const char *key)
     return send_json(r, HTTP_OK, &j, "no-store");
 }
 
-static int admin_api(request_rec *r, const vc_dir_conf *dc, const char *path)
+static int admin_api(request_rec *r, const char *path, int cors_ok)
 {
     int collection = path && (path[0] == '\0' || path[0] == '?'
                               || (path[0] == '/' && (path[1] == '\0'
@@ -591,9 +591,8 @@ static int admin_api(request_rec *r, const vc_dir_conf *dc, const char *path)
     const char *key, *why;
 
     if (r->method_number == M_OPTIONS) {
-        return options_reply(r, m, set_cors(r, dc));
+        return options_reply(r, m, cors_ok);
     }
-    set_cors(r, dc);
     if (!(m->bits & BIT(r->method_number))) {
         return method_not_allowed(r, m);
     }
@@ -624,7 +623,7 @@ int vc_api_handler(request_rec *r)
 {
     const vc_dir_conf *dc;
     const char *path;
-    int admin;
+    int admin, cors_ok;
 
     if (!r->handler) {
         return DECLINED;
@@ -640,9 +639,11 @@ int vc_api_handler(request_rec *r)
     }
     dc = ap_get_module_config(r->per_dir_config, &visitcount_module);
     path = path_below_mount(r);
+    /* Every reply in this scope carries the CORS headers, errors too. */
+    cors_ok = set_cors(r, dc);
     if (!vc_child.store && r->method_number != M_OPTIONS) {
-        set_cors(r, dc);
         return store_failure(r, vc_child.status, "open", NULL);
     }
-    return admin ? admin_api(r, dc, path) : public_api(r, dc, path);
+    return admin ? admin_api(r, path, cors_ok)
+                 : public_api(r, dc, path, cors_ok);
 }
