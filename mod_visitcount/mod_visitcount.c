@@ -6,16 +6,22 @@
  * cross fork().  Each child opens its own in child_init, after privileges
  * are dropped, and closes it with the child pool.  A child whose open
  * fails keeps serving: its handlers answer 503 until it is replaced.
+ * Once a day the parent, from the MPM's monitor hook, opens the store
+ * briefly to destroy the secrets and seen-sets of days before yesterday
+ * and the history past VisitCountHistory.
  */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_request.h"
 #include "ap_mmn.h"
 #include "ap_mpm.h"
+#include "mpm_common.h"
 #include "unixd.h"
 
 #include "vc_api.h"
+#include "vc_count.h"
 #include "vc_config.h"
 #include "vc_store.h"
 
@@ -50,6 +56,48 @@ static void store_options(vc_store_options_t *o, server_rec *s)
     o->durability = vc_conf_durability(sc);
     o->max_readers = max_readers();
     o->threaded = threaded != AP_MPMQ_NOT_SUPPORTED;
+    o->history_days = vc_conf_history(sc);
+}
+
+/* The UTC day the parent last ran maintenance for. */
+static apr_int64_t maintained_day = -1;
+
+/* Runs the daily maintenance when the day has changed since the last run.
+ * A failure is logged and tried again at the next monitor call. */
+static void maintain(server_rec *s, apr_pool_t *ptemp)
+{
+    apr_int64_t now = vc_clock_now(apr_time_now());
+    vc_store_options_t o;
+    vc_purged_t purged;
+    const char *what = "";
+    char buf[120];
+    apr_status_t rv;
+
+    if (vc_day_of(now) == maintained_day) {
+        return;
+    }
+    store_options(&o, s);
+    rv = vc_store_maintain(&o, now, &purged, &what, ptemp);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     "VC0004: VisitCountDB %s: daily maintenance failed: "
+                     "%s: %s", o.dir, what,
+                     vc_store_strerror(rv, buf, sizeof(buf)));
+        return;
+    }
+    maintained_day = vc_day_of(now);
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "VC0005: daily maintenance removed %" APR_SIZE_T_FMT
+                 " secrets, %" APR_SIZE_T_FMT " visitor records and %"
+                 APR_SIZE_T_FMT " daily buckets", purged.secrets,
+                 purged.seen, purged.buckets);
+}
+
+static int vc_monitor(apr_pool_t *p, server_rec *s)
+{
+    vc_clock_init();
+    maintain(s, p);
+    return DECLINED;
 }
 
 static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -67,6 +115,7 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return OK;
     }
     vc_config_find_mounts(s, pconf);
+    vc_clock_init();
     store_options(&o, s);
     rv = vc_store_prepare(&o, geteuid() == 0, ap_unixd_config.user_id,
                           ap_unixd_config.group_id, &what, ptemp);
@@ -81,6 +130,8 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                  " bytes, durability %s, %u readers", o.dir, o.map_size,
                  o.durability == VC_DURABILITY_STRICT ? "strict" : "relaxed",
                  o.max_readers);
+    maintained_day = -1;
+    maintain(s, ptemp);
     return OK;
 }
 
@@ -90,6 +141,7 @@ static void vc_child_init(apr_pool_t *pchild, server_rec *s)
     const char *what = "";
     char buf[120];
 
+    vc_clock_init();
     store_options(&o, s);
     vc_child.status = vc_store_open(&vc_child.store, &o, &what, pchild);
     if (vc_child.status != APR_SUCCESS) {
@@ -106,9 +158,15 @@ static void vc_child_init(apr_pool_t *pchild, server_rec *s)
 
 static void register_hooks(apr_pool_t *p)
 {
+    /* Pages are counted after mod_dir has mapped a directory to its index
+     * document, so "/" counts as the page it serves. */
+    static const char *const after_dir[] = { "mod_dir.c", NULL };
+
     (void)p;
     ap_hook_post_config(vc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(vc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_monitor(vc_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(vc_page_fixup, after_dir, NULL, APR_HOOK_LAST);
     ap_hook_handler(vc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

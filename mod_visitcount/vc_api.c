@@ -7,10 +7,11 @@
  */
 #include "vc_api.h"
 #include "vc_config.h"
-#include "vc_json.h"
 #include "vc_parse.h"
+#include "vc_visitor.h"
 
 #include "http_core.h"
+#include "http_main.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -22,40 +23,18 @@
 extern module AP_MODULE_DECLARE_DATA visitcount_module;
 APLOG_USE_MODULE(visitcount);
 
-#define VC_BODY_MAX 1024           /* bytes a POST or PUT body may have */
-#define VC_LIST_DEFAULT 100
-#define VC_LIST_MAX 1000
 #define VC_RETRY_AFTER "30"        /* seconds, on 503 */
-#define VC_LOG_INTERVAL 10         /* seconds between store error lines */
 
-vc_child_t vc_child;
-
-/* What a resource accepts: the Allow header, the methods a CORS preflight
- * may ask for, and the method bits for r->allowed. */
-typedef struct {
-    const char *allow;
-    const char *cors_methods;
-    apr_int64_t bits;
-} vc_methods_t;
-
-#define BIT(m) (AP_METHOD_BIT << (m))
+#define BIT(m) VC_METHOD_BIT(m)
 
 static const vc_methods_t public_methods = {
     "GET, HEAD, POST, OPTIONS", "GET, HEAD, POST",
     BIT(M_GET) | BIT(M_POST) | BIT(M_OPTIONS)
 };
-static const vc_methods_t admin_item_methods = {
-    "GET, HEAD, PUT, DELETE, OPTIONS", "GET, HEAD, PUT, DELETE",
-    BIT(M_GET) | BIT(M_PUT) | BIT(M_DELETE) | BIT(M_OPTIONS)
-};
-static const vc_methods_t admin_list_methods = {
-    "GET, HEAD, OPTIONS", "GET, HEAD",
-    BIT(M_GET) | BIT(M_OPTIONS)
-};
 
 /* ---- replies ---------------------------------------------------------- */
 
-static int send_json(request_rec *r, int status, vc_json_t *j,
+int vc_send_json(request_rec *r, int status, vc_json_t *j,
                      const char *cache_control)
 {
     apr_size_t len;
@@ -78,7 +57,7 @@ static int send_json(request_rec *r, int status, vc_json_t *j,
     return OK;
 }
 
-static int error_reply(request_rec *r, int status, const char *message)
+int vc_error_reply(request_rec *r, int status, const char *message)
 {
     vc_json_t j;
 
@@ -87,63 +66,39 @@ static int error_reply(request_rec *r, int status, const char *message)
     vc_json_key(&j, "error");
     vc_json_cstring(&j, message);
     vc_json_object_end(&j);
-    return send_json(r, status, &j, "no-store");
+    return vc_send_json(r, status, &j, "no-store");
 }
 
-static int method_not_allowed(request_rec *r, const vc_methods_t *m)
+int vc_method_not_allowed(request_rec *r, const vc_methods_t *m)
 {
     r->allowed = m->bits;
     apr_table_setn(r->headers_out, "Allow", m->allow);
-    return error_reply(r, HTTP_METHOD_NOT_ALLOWED,
+    return vc_error_reply(r, HTTP_METHOD_NOT_ALLOWED,
                        apr_pstrcat(r->pool, "method not allowed; use ",
                                    m->allow, NULL));
 }
 
-/* Logs a store failure, at most once per VC_LOG_INTERVAL per process so a
- * full disk or a broken store cannot flood the error log. */
-static void log_store_error(request_rec *r, apr_status_t status,
-                            const char *op, const char *key)
-{
-    static apr_uint32_t next_sec, suppressed;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t next = apr_atomic_read32(&next_sec);
-    apr_uint32_t missed;
-    char buf[120];
-
-    if (now < next
-        || apr_atomic_cas32(&next_sec, now + VC_LOG_INTERVAL, next) != next) {
-        apr_atomic_inc32(&suppressed);
-        return;
-    }
-    missed = apr_atomic_xchg32(&suppressed, 0);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "VC0202: store %s of key '%s' failed: %s"
-                  " (%u more store errors in the last %d s not logged)",
-                  op, key ? key : "", vc_store_strerror(status, buf, sizeof(buf)),
-                  missed, VC_LOG_INTERVAL);
-}
-
-static int store_failure(request_rec *r, apr_status_t status,
+int vc_store_failure(request_rec *r, apr_status_t status,
                          const char *op, const char *key)
 {
     if (status == VC_STORE_MAXED) {
         /* Not a store fault: only a count set near 2^64 gets here. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "VC0205: key '%s' is at its 64-bit maximum", key);
-        return error_reply(r, HTTP_INSUFFICIENT_STORAGE,
+        return vc_error_reply(r, HTTP_INSUFFICIENT_STORAGE,
                            "count is at its 64-bit maximum");
     }
-    log_store_error(r, status, op, key);
+    vc_log_store_error(r, status, op, key);
     if (status == VC_STORE_FULL) {
-        return error_reply(r, HTTP_INSUFFICIENT_STORAGE,
+        return vc_error_reply(r, HTTP_INSUFFICIENT_STORAGE,
                            "counter store is full");
     }
     apr_table_setn(r->headers_out, "Retry-After", VC_RETRY_AFTER);
-    return error_reply(r, HTTP_SERVICE_UNAVAILABLE,
+    return vc_error_reply(r, HTTP_SERVICE_UNAVAILABLE,
                        "counter store unavailable");
 }
 
-static void put_counts(vc_json_t *j, const char *key, const vc_counts_t *c)
+void vc_put_counts(vc_json_t *j, const char *key, const vc_counts_t *c)
 {
     vc_json_key(j, "key");
     vc_json_cstring(j, key);
@@ -166,21 +121,58 @@ static apr_uint64_t fingerprint(const char *s, apr_size_t n)
     return h;
 }
 
-/* A read: the counts with a strong ETag, or 304 when the client has them. */
-static int read_reply(request_rec *r, const char *key, const vc_counts_t *c,
-                      const char *cache_control)
+/* Appends "daily": the buckets of the ndays days ending with last_day. */
+static void put_daily(vc_json_t *j, apr_int64_t last_day, unsigned int ndays,
+                      const vc_counts_t *daily)
 {
+    char date[11];
+    unsigned int i;
+
+    vc_json_key(j, "daily");
+    vc_json_array_begin(j);
+    for (i = 0; i < ndays; i++) {
+        vc_day_format(last_day - (apr_int64_t)(ndays - 1 - i), date);
+        vc_json_object_begin(j);
+        vc_json_key(j, "date");
+        vc_json_cstring(j, date);
+        vc_json_key(j, "count");
+        vc_json_uint64(j, daily[i].count);
+        vc_json_key(j, "unique");
+        vc_json_uint64(j, daily[i].unique);
+        vc_json_object_end(j);
+    }
+    vc_json_array_end(j);
+}
+
+int vc_read_key(request_rec *r, const char *key, const char *cache_control,
+                unsigned int ndays)
+{
+    apr_int64_t today = vc_day_of(vc_clock_now(r->request_time));
+    vc_counts_t c, *daily = NULL;
+    apr_status_t st;
     vc_json_t j;
     apr_size_t len;
     const char *body, *etag, *inm;
 
-    vc_json_init(&j, r->pool, 128);
+    if (ndays) {
+        daily = apr_palloc(r->pool, sizeof(*daily) * ndays);
+    }
+    st = vc_store_get(vc_child.store, key, &c, NULL, today, ndays, daily);
+    if (st != APR_SUCCESS) {
+        return vc_store_failure(r, st, "read", key);
+    }
+    vc_json_init(&j, r->pool, 128 + (apr_size_t)ndays * 48);
     vc_json_object_begin(&j);
-    put_counts(&j, key, c);
+    vc_put_counts(&j, key, &c);
+    if (ndays) {
+        put_daily(&j, today, ndays, daily);
+    }
     vc_json_object_end(&j);
     if (!(body = vc_json_finish(&j, &len))) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* Strong: the tag names these exact bytes, so the dates roll over
+     * into a new tag at midnight too. */
     etag = apr_psprintf(r->pool, "\"%016" APR_UINT64_T_HEX_FMT "\"",
                         fingerprint(body, len));
     apr_table_setn(r->headers_out, "ETag", etag);
@@ -190,7 +182,7 @@ static int read_reply(request_rec *r, const char *key, const vc_counts_t *c,
         r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
-    return send_json(r, HTTP_OK, &j, cache_control);
+    return vc_send_json(r, HTTP_OK, &j, cache_control);
 }
 
 /* ---- CORS ------------------------------------------------------------- */
@@ -248,7 +240,7 @@ static int header_list(const char *s)
     return 1;
 }
 
-static int options_reply(request_rec *r, const vc_methods_t *m, int cors_ok)
+int vc_options_reply(request_rec *r, const vc_methods_t *m, int cors_ok)
 {
     const char *want_headers;
 
@@ -320,7 +312,7 @@ static const char *path_below_mount(request_rec *r)
 
 /* Reads a body of at most VC_BODY_MAX bytes into buf (VC_BODY_MAX + 1
  * bytes), before any transaction starts.  Returns OK or an HTTP status. */
-static int read_body(request_rec *r, char *buf, apr_size_t *len)
+int vc_read_body(request_rec *r, char *buf, apr_size_t *len)
 {
     int rc;
 
@@ -349,15 +341,15 @@ static int read_body(request_rec *r, char *buf, apr_size_t *len)
     }
 }
 
-static int body_error(request_rec *r, int status)
+int vc_body_error(request_rec *r, int status)
 {
     switch (status) {
     case HTTP_REQUEST_ENTITY_TOO_LARGE:
-        return error_reply(r, status, "request body larger than 1 KiB");
+        return vc_error_reply(r, status, "request body larger than 1 KiB");
     case HTTP_NOT_IMPLEMENTED:
-        return error_reply(r, status, "unsupported transfer coding");
+        return vc_error_reply(r, status, "unsupported transfer coding");
     default:
-        return error_reply(r, status >= 400 && status < 500
+        return vc_error_reply(r, status >= 400 && status < 500
                            ? status : HTTP_BAD_REQUEST,
                            "could not read the request body");
     }
@@ -365,59 +357,66 @@ static int body_error(request_rec *r, int status)
 
 /* ---- public API ------------------------------------------------------- */
 
-/* The reply to a change (a hit or an admin set): the counts after it,
- * never cached.  A hit also says it was counted. */
-static int change_reply(request_rec *r, const char *key, const vc_counts_t *c,
-                        int is_hit)
+int vc_change_reply(request_rec *r, const char *key, const vc_counts_t *c,
+                    const vc_outcome_t *outcome)
 {
     vc_json_t j;
 
     vc_json_init(&j, r->pool, 128);
     vc_json_object_begin(&j);
-    put_counts(&j, key, c);
-    if (is_hit) {
+    vc_put_counts(&j, key, c);
+    if (outcome) {
         vc_json_key(&j, "counted");
-        vc_json_bool(&j, 1);
-    }
-    vc_json_object_end(&j);
-    return send_json(r, HTTP_OK, &j, "no-store");
-}
-
-static int hit(request_rec *r, const char *key)
-{
-    vc_counts_t c;
-    apr_status_t st;
-
-    if ((st = vc_store_hit(vc_child.store, key, &c)) != APR_SUCCESS) {
-        return store_failure(r, st, "hit", key);
-    }
-    return change_reply(r, key, &c, 1);
-}
-
-static int read_key(request_rec *r, const char *key, const char *cache)
-{
-    vc_counts_t c;
-    apr_status_t st;
-
-    if ((st = vc_store_get(vc_child.store, key, &c, NULL)) != APR_SUCCESS) {
-        return store_failure(r, st, "read", key);
-    }
-    return read_reply(r, key, &c, cache);
-}
-
-/* Public queries carry no parameters yet; unknown ones (cache busters
- * such as ?_=123) are ignored, but a malformed query is refused. */
-static int public_query_ok(request_rec *r)
-{
-    const char *q = r->args, *name, *value;
-    int rc;
-
-    while (q && (rc = vc_query_next(r->pool, &q, &name, &value)) != 0) {
-        if (rc < 0) {
-            return 0;
+        vc_json_bool(&j, outcome->reason == NULL);
+        if (outcome->reason) {
+            vc_json_key(&j, "reason");
+            vc_json_cstring(&j, outcome->reason);
         }
     }
-    return 1;
+    vc_json_object_end(&j);
+    return vc_send_json(r, HTTP_OK, &j, "no-store");
+}
+
+static int hit(request_rec *r, const vc_dir_conf *dc, const char *key)
+{
+    vc_outcome_t out;
+    apr_status_t st;
+
+    if ((st = vc_count_hit(r, dc, key, &out)) != APR_SUCCESS) {
+        return vc_store_failure(r, st, "hit", key);
+    }
+    return vc_change_reply(r, key, &out.counts, &out);
+}
+
+/* The public query: days=N asks a read for the daily series; unknown
+ * parameters (cache busters such as ?_=123) are ignored.  Returns NULL or
+ * why the query is refused. */
+static const char *public_query(request_rec *r, unsigned int *ndays)
+{
+    const vc_server_conf *sc = ap_get_module_config(ap_server_conf->module_config,
+                                                    &visitcount_module);
+    const char *q = r->args, *name, *value;
+    apr_uint64_t n;
+    int rc, seen_days = 0;
+
+    *ndays = 0;
+    while (q && (rc = vc_query_next(r->pool, &q, &name, &value)) != 0) {
+        if (rc < 0) {
+            return "malformed query string";
+        }
+        if (!strcmp(name, "days")) {
+            if (seen_days++) {
+                return "repeated query parameter";
+            }
+            if (vc_parse_uint(value, 1, vc_conf_history(sc), &n) != 0) {
+                return apr_psprintf(r->pool, "days must be an integer from "
+                                    "1 to %u (VisitCountHistory)",
+                                    vc_conf_history(sc));
+            }
+            *ndays = (unsigned int)n;
+        }
+    }
+    return NULL;
 }
 
 static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
@@ -426,197 +425,36 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
     char body[VC_BODY_MAX + 1];
     apr_size_t len;
     const char *key, *why;
+    unsigned int ndays;
     int rc;
 
     if (r->method_number == M_OPTIONS) {
-        return options_reply(r, &public_methods, cors_ok);
+        return vc_options_reply(r, &public_methods, cors_ok);
     }
     if (r->method_number != M_GET && r->method_number != M_POST) {
-        return method_not_allowed(r, &public_methods);
+        return vc_method_not_allowed(r, &public_methods);
     }
     if (!path) {
-        return error_reply(r, HTTP_BAD_REQUEST, "malformed URL path");
+        return vc_error_reply(r, HTTP_BAD_REQUEST, "malformed URL path");
     }
     if ((why = vc_key_from_path(r->pool, path, vc_conf_default_key(dc), &key))) {
-        return error_reply(r, HTTP_BAD_REQUEST, why);
+        return vc_error_reply(r, HTTP_BAD_REQUEST, why);
     }
-    if (!public_query_ok(r)) {
-        return error_reply(r, HTTP_BAD_REQUEST, "malformed query string");
+    if ((why = public_query(r, &ndays))) {
+        return vc_error_reply(r, HTTP_BAD_REQUEST, why);
     }
     if (r->method_number == M_POST) {
-        if ((rc = read_body(r, body, &len)) != OK) {
-            return body_error(r, rc);
+        if ((rc = vc_read_body(r, body, &len)) != OK) {
+            return vc_body_error(r, rc);
         }
         /* A subrequest (an SSI include, say) reads; only clients count. */
-        return r->main ? read_key(r, key, "no-store") : hit(r, key);
+        return r->main ? vc_read_key(r, key, "no-store", ndays)
+                       : hit(r, dc, key);
     }
     if (dc->increment_on_get == 1 && !r->header_only && !r->main) {
-        return hit(r, key);
+        return hit(r, dc, key);
     }
-    return read_key(r, key, "no-cache");
-}
-
-/* ---- admin API -------------------------------------------------------- */
-
-static int prefix_ok(const char *s)
-{
-    apr_size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
-                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-/");
-    return n <= VC_KEY_MAX && s[n] == '\0';
-}
-
-static int admin_list(request_rec *r)
-{
-    const char *q = r->args, *name, *value;
-    const char *prefix = NULL, *after = NULL, *limit_arg = NULL;
-    apr_uint64_t limit = VC_LIST_DEFAULT;
-    apr_array_header_t *entries;
-    apr_status_t st;
-    vc_json_t j;
-    int rc, more, i;
-
-    while (q && (rc = vc_query_next(r->pool, &q, &name, &value)) != 0) {
-        const char **slot = NULL;
-        if (rc < 0) {
-            return error_reply(r, HTTP_BAD_REQUEST, "malformed query string");
-        }
-        if (!strcmp(name, "prefix")) slot = &prefix;
-        else if (!strcmp(name, "after")) slot = &after;
-        else if (!strcmp(name, "limit")) slot = &limit_arg;
-        if (!slot) {
-            return error_reply(r, HTTP_BAD_REQUEST,
-                               "unknown query parameter; use prefix, after, limit");
-        }
-        if (*slot) {
-            return error_reply(r, HTTP_BAD_REQUEST, "repeated query parameter");
-        }
-        *slot = value;
-    }
-    if (prefix && !prefix_ok(prefix)) {
-        return error_reply(r, HTTP_BAD_REQUEST, "prefix is not part of a key");
-    }
-    if (after && *after && vc_key_check(after, strlen(after))) {
-        return error_reply(r, HTTP_BAD_REQUEST, "after is not a key");
-    }
-    if (limit_arg && vc_parse_uint(limit_arg, 1, VC_LIST_MAX, &limit) != 0) {
-        return error_reply(r, HTTP_BAD_REQUEST,
-                           "limit must be an integer from 1 to 1000");
-    }
-    st = vc_store_list(vc_child.store, prefix ? prefix : "",
-                       after ? after : "", (unsigned int)limit, &entries,
-                       &more, r->pool);
-    if (st != APR_SUCCESS) {
-        return store_failure(r, st, "list", prefix);
-    }
-    vc_json_init(&j, r->pool, 64 + (apr_size_t)entries->nelts * 64);
-    vc_json_object_begin(&j);
-    vc_json_key(&j, "keys");
-    vc_json_array_begin(&j);
-    for (i = 0; i < entries->nelts; i++) {
-        const vc_entry_t *e = &APR_ARRAY_IDX(entries, i, vc_entry_t);
-        vc_json_object_begin(&j);
-        put_counts(&j, e->key, &e->counts);
-        vc_json_object_end(&j);
-    }
-    vc_json_array_end(&j);
-    vc_json_key(&j, "next");
-    if (more) {
-        vc_json_cstring(&j, APR_ARRAY_IDX(entries, entries->nelts - 1,
-                                          vc_entry_t).key);
-    }
-    else {
-        vc_json_null(&j);
-    }
-    vc_json_object_end(&j);
-    return send_json(r, HTTP_OK, &j, "no-store");
-}
-
-static int admin_set(request_rec *r, const char *key)
-{
-    char body[VC_BODY_MAX + 1];
-    apr_size_t len;
-    vc_json_field_t f[2] = { { "count", 1, 0, 0 }, { "unique", 0, 0, 0 } };
-    vc_counts_t c;
-    const char *why;
-    apr_status_t st;
-    int rc;
-
-    if ((rc = read_body(r, body, &len)) != OK) {
-        return body_error(r, rc);
-    }
-    if ((why = vc_json_read_uints(body, len, f, 2)) != NULL) {
-        return error_reply(r, HTTP_BAD_REQUEST,
-                           apr_pstrcat(r->pool, why, "; expected "
-                                       "{\"count\":N,\"unique\":U}", NULL));
-    }
-    c.count = f[0].value;
-    c.unique = f[1].value;
-    if ((st = vc_store_set(vc_child.store, key, &c)) != APR_SUCCESS) {
-        return store_failure(r, st, "set", key);
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "VC0203: key '%s' set to count %" APR_UINT64_T_FMT
-                  ", unique %" APR_UINT64_T_FMT, key, c.count, c.unique);
-    return change_reply(r, key, &c, 0);
-}
-
-static int admin_delete(request_rec *r, const char *key)
-{
-    apr_status_t st;
-    vc_json_t j;
-    int existed;
-
-    if ((st = vc_store_delete(vc_child.store, key, &existed)) != APR_SUCCESS) {
-        return store_failure(r, st, "delete", key);
-    }
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "VC0204: key '%s' %s", key,
-                  existed ? "deleted" : "not deleted: it did not exist");
-    vc_json_init(&j, r->pool, 64);
-    vc_json_object_begin(&j);
-    vc_json_key(&j, "key");
-    vc_json_cstring(&j, key);
-    vc_json_key(&j, "deleted");
-    vc_json_bool(&j, existed);
-    vc_json_object_end(&j);
-    return send_json(r, HTTP_OK, &j, "no-store");
-}
-
-static int admin_api(request_rec *r, const char *path, int cors_ok)
-{
-    int collection = path && (path[0] == '\0' || path[0] == '?'
-                              || (path[0] == '/' && (path[1] == '\0'
-                                                     || path[1] == '?')));
-    const vc_methods_t *m = collection ? &admin_list_methods
-                                       : &admin_item_methods;
-    const char *key, *why;
-
-    if (r->method_number == M_OPTIONS) {
-        return options_reply(r, m, cors_ok);
-    }
-    if (!(m->bits & BIT(r->method_number))) {
-        return method_not_allowed(r, m);
-    }
-    if (!path) {
-        return error_reply(r, HTTP_BAD_REQUEST, "malformed URL path");
-    }
-    if (collection) {
-        return admin_list(r);
-    }
-    if ((why = vc_key_from_path(r->pool, path, "", &key))) {
-        return error_reply(r, HTTP_BAD_REQUEST, why);
-    }
-    if (r->args && *r->args) {
-        return error_reply(r, HTTP_BAD_REQUEST,
-                           "no query parameters are taken here");
-    }
-    switch (r->method_number) {
-    case M_PUT:
-        return admin_set(r, key);
-    case M_DELETE:
-        return admin_delete(r, key);
-    default:
-        return read_key(r, key, "private, no-cache");
-    }
+    return vc_read_key(r, key, "no-cache", ndays);
 }
 
 int vc_api_handler(request_rec *r)
@@ -642,8 +480,8 @@ int vc_api_handler(request_rec *r)
     /* Every reply in this scope carries the CORS headers, errors too. */
     cors_ok = set_cors(r, dc);
     if (!vc_child.store && r->method_number != M_OPTIONS) {
-        return store_failure(r, vc_child.status, "open", NULL);
+        return vc_store_failure(r, vc_child.status, "open", NULL);
     }
-    return admin ? admin_api(r, path, cors_ok)
+    return admin ? vc_admin_api(r, path, cors_ok)
                  : public_api(r, dc, path, cors_ok);
 }

@@ -32,6 +32,8 @@ void *vc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->db_dir = MERGE_PTR(db_dir);
     sc->map_size = add->map_size ? add->map_size : base->map_size;
     sc->durability = MERGE_INT(durability);
+    sc->history_days = add->history_days ? add->history_days
+                                         : base->history_days;
     return sc;
 }
 
@@ -42,6 +44,10 @@ void *vc_create_dir_conf(apr_pool_t *p, char *dir)
     (void)dir;
     dc->any_origin = VC_UNSET;
     dc->increment_on_get = VC_UNSET;
+    dc->dedupe = VC_UNSET;
+    dc->unique = VC_UNSET;
+    dc->count_bots = VC_UNSET;
+    dc->page = VC_UNSET;
     return dc;
 }
 
@@ -61,6 +67,10 @@ void *vc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         dc->origins = base->origins;
     }
     dc->increment_on_get = MERGE_INT(increment_on_get);
+    dc->dedupe = MERGE_INT(dedupe);
+    dc->unique = MERGE_INT(unique);
+    dc->count_bots = MERGE_INT(count_bots);
+    dc->page = MERGE_INT(page);
     return dc;
 }
 
@@ -197,9 +207,30 @@ vc_durability_e vc_conf_durability(const vc_server_conf *sc)
                                       : VC_DEFAULT_DURABILITY;
 }
 
+unsigned int vc_conf_history(const vc_server_conf *sc)
+{
+    return sc->history_days ? sc->history_days : VC_DEFAULT_HISTORY;
+}
+
 const char *vc_conf_default_key(const vc_dir_conf *dc)
 {
     return dc->default_key ? dc->default_key : VC_DEFAULT_KEY;
+}
+
+apr_uint32_t vc_conf_dedupe(const vc_dir_conf *dc)
+{
+    return dc->dedupe != VC_UNSET ? (apr_uint32_t)dc->dedupe
+                                  : VC_DEFAULT_DEDUPE;
+}
+
+int vc_conf_unique(const vc_dir_conf *dc)
+{
+    return dc->unique != 0;             /* on unless switched off */
+}
+
+int vc_conf_count_bots(const vc_dir_conf *dc)
+{
+    return dc->count_bots == 1;         /* ignored unless asked for */
 }
 
 static vc_server_conf *server_conf(cmd_parms *cmd)
@@ -265,6 +296,59 @@ static const char *set_durability(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+static const char *set_history(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_uint64_t days;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    if (vc_parse_uint(arg, 1, VC_MAX_HISTORY, &days) != 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of days "
+                            "from 1 to %d", cmd->cmd->name, arg,
+                            VC_MAX_HISTORY);
+    }
+    server_conf(cmd)->history_days = (unsigned int)days;
+    return NULL;
+}
+
+static const char *set_dedupe(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    vc_dir_conf *dc = dcv;
+    apr_uint64_t secs;
+
+    if (!strcasecmp(arg, "off")) {
+        dc->dedupe = 0;
+        return NULL;
+    }
+    if (vc_parse_duration(arg, VC_MAX_DEDUPE, &secs) != 0) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
+                           "' is not off or a duration up to 24h "
+                           "(as 30m, 90s, 2h)", NULL);
+    }
+    dc->dedupe = (int)secs;
+    return NULL;
+}
+
+static const char *set_bots(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    vc_dir_conf *dc = dcv;
+
+    if (!strcasecmp(arg, "ignore")) {
+        dc->count_bots = 0;
+    }
+    else if (!strcasecmp(arg, "count")) {
+        dc->count_bots = 1;
+    }
+    else {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
+                           "' is not ignore or count", NULL);
+    }
+    return NULL;
+}
+
 static const char *set_default_key(cmd_parms *cmd, void *dcv, const char *arg)
 {
     vc_dir_conf *dc = dcv;
@@ -320,6 +404,8 @@ const command_rec vc_cmds[] = {
     AP_INIT_TAKE1("VisitCountDurability", set_durability, NULL, RSRC_CONF,
                   "strict: each hit flushed before its reply; relaxed: "
                   "flushed every second"),
+    AP_INIT_TAKE1("VisitCountHistory", set_history, NULL, RSRC_CONF,
+                  "Days of daily counts kept per key"),
     /* API behaviour: per directory or location. */
     AP_INIT_TAKE1("VisitCountDefaultKey", set_default_key, NULL,
                   RSRC_CONF | ACCESS_CONF,
@@ -331,5 +417,21 @@ const command_rec vc_cmds[] = {
                  (void *)APR_OFFSETOF(vc_dir_conf, increment_on_get),
                  RSRC_CONF | ACCESS_CONF,
                  "On: a GET counts like a POST (HEAD never counts)"),
+    AP_INIT_TAKE1("VisitCountDedupe", set_dedupe, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "How long one visit lasts (as 30m), or off: a visitor's "
+                  "repeat hits on a key inside it do not count"),
+    AP_INIT_FLAG("VisitCountUnique", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(vc_dir_conf, unique),
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: count distinct visitors per key and day"),
+    AP_INIT_TAKE1("VisitCountBots", set_bots, NULL, RSRC_CONF | ACCESS_CONF,
+                  "ignore: robots, link previews and prefetches do not "
+                  "count; count: they do"),
+    AP_INIT_FLAG("VisitCountPage", ap_set_flag_slot,
+                 (void *)APR_OFFSETOF(vc_dir_conf, page),
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: each document served here counts a visit to its URL "
+                 "path, and SSI sees VISITCOUNT_COUNT"),
     { NULL }
 };

@@ -16,6 +16,10 @@
 #define VC_MAX_MAP_SIZE     ((apr_uint64_t)1 << 40)
 #define VC_DEFAULT_DURABILITY VC_DURABILITY_STRICT
 #define VC_DEFAULT_KEY "default"
+#define VC_DEFAULT_DEDUPE 1800          /* seconds: 30m */
+#define VC_MAX_DEDUPE 86400             /* a visit fits in yesterday + today */
+#define VC_DEFAULT_HISTORY 400          /* days */
+#define VC_MAX_HISTORY 3660
 
 #ifndef VC_DEFAULT_DBDIR
 #define VC_DEFAULT_DBDIR "/var/lib/visitcount"
@@ -26,6 +30,7 @@ typedef struct {
     const char *db_dir;          /* NULL: VC_DEFAULT_DBDIR */
     apr_uint64_t map_size;       /* 0: VC_DEFAULT_MAP_SIZE */
     int durability;              /* VC_UNSET: VC_DEFAULT_DURABILITY */
+    unsigned int history_days;   /* 0: VC_DEFAULT_HISTORY */
     /* Paths of this server's <Location> sections that map one of our
      * handlers, without trailing '/' ("" for "/"): keys are taken from
      * the URL below them.  Filled by vc_config_find_mounts(). */
@@ -38,6 +43,10 @@ typedef struct {
     apr_array_header_t *origins;      /* NULL: no CORS; of const char * */
     int any_origin;                   /* VC_UNSET, 0, 1: "*" */
     int increment_on_get;             /* VC_UNSET, 0, 1 */
+    int dedupe;                       /* VC_UNSET or seconds (0: off) */
+    int unique;                       /* VC_UNSET, 0, 1 */
+    int count_bots;                   /* VC_UNSET, 0 (ignore), 1 (count) */
+    int page;                         /* VC_UNSET, 0, 1 */
 } vc_dir_conf;
 
 extern const command_rec vc_cmds[];
@@ -61,6 +70,10 @@ const char *vc_config_mount(request_rec *r);
 const char *vc_conf_db_dir(const vc_server_conf *sc);
 apr_uint64_t vc_conf_map_size(const vc_server_conf *sc);
 vc_durability_e vc_conf_durability(const vc_server_conf *sc);
+unsigned int vc_conf_history(const vc_server_conf *sc);
 const char *vc_conf_default_key(const vc_dir_conf *dc);
+apr_uint32_t vc_conf_dedupe(const vc_dir_conf *dc);
+int vc_conf_unique(const vc_dir_conf *dc);
+int vc_conf_count_bots(const vc_dir_conf *dc);
 
 #endif

@@ -213,6 +213,31 @@ int vc_parse_size(const char *s, apr_uint64_t *out)
     return 0;
 }
 
+int vc_parse_duration(const char *s, apr_uint64_t max_seconds,
+                      apr_uint64_t *seconds)
+{
+    apr_size_t n = strlen(s);
+    apr_uint64_t unit = 1, v;
+    char digits[24];
+
+    if (n == 0 || n >= sizeof(digits)) {
+        return -1;
+    }
+    switch (s[n - 1]) {
+    case 's': case 'S': unit = 1; n--; break;
+    case 'm': case 'M': unit = 60; n--; break;
+    case 'h': case 'H': unit = 3600; n--; break;
+    case 'd': case 'D': unit = 86400; n--; break;
+    }
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    if (vc_parse_uint(digits, 0, max_seconds / unit, &v) != 0) {
+        return -1;
+    }
+    *seconds = v * unit;
+    return 0;
+}
+
 const char *vc_origin_check(const char *s)
 {
     const char *p = s, *host;

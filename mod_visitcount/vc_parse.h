@@ -44,6 +44,12 @@ int vc_parse_uint(const char *s, apr_uint64_t min, apr_uint64_t max,
  * (binary multiples).  Returns 0 on success, -1 otherwise. */
 int vc_parse_size(const char *s, apr_uint64_t *out);
 
+/* Parses a duration: a whole number with an optional unit, s (seconds,
+ * the default), m (minutes), h (hours) or d (days), as "30m" or "90s".
+ * Returns 0 and the seconds, or -1 when malformed or above max_seconds. */
+int vc_parse_duration(const char *s, apr_uint64_t max_seconds,
+                      apr_uint64_t *seconds);
+
 /* Checks that s is a serialised origin as browsers send it:
  * scheme "://" host [":" port], lower-case scheme, no path, no userinfo,
  * no whitespace or control bytes.  Returns NULL when valid, else why not. */

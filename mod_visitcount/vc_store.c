@@ -4,18 +4,19 @@
  * grown by another process is adopted, a full reader table is swept for
  * dead readers and retried once, a full map is reported, never fatal.
  * Each operation is one short transaction; nothing here waits on a client.
+ *
+ * Databases: "counts" (key -> totals), "daily" (key NUL day -> that day's
+ * counts), "seen" (day, visitor id -> time of the counted visit), "secrets"
+ * (day -> the day's random secret) and "meta" (format).  Days are UTC day
+ * numbers stored big-endian, so each database sorts by key, then by day.
+ * This file: the environment, transactions and the admin operations.
  */
-#include "vc_store.h"
+#include "vc_store_db.h"
 
 #include "apr_strings.h"
 #include "apr_file_info.h"
-#include "apr_thread_proc.h"
-#include "apr_thread_rwlock.h"
-#include "apr_thread_mutex.h"
-#include "apr_thread_cond.h"
 #include "apr_atomic.h"
 
-#include <lmdb.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -24,27 +25,10 @@
 
 /* Bump when the record layout changes; older layouts must stay readable. */
 #define VC_FORMAT "1"
-#define VC_RECORD_SIZE 16
 #define VC_MAX_DBS 8
 
-struct vc_store {
-    MDB_env *env;
-    MDB_dbi counts;
-    apr_pool_t *pool;
-    /* Threads hold it shared for every transaction; adopting a map grown
-     * by another process takes it exclusively (LMDB requires that no
-     * transaction is live in this process then).  NULL when unthreaded. */
-    apr_thread_rwlock_t *txn_lock;
-    /* Relaxed durability: commits since the last flush, and the flusher. */
-    volatile apr_uint32_t unflushed;
-    apr_thread_t *flusher;
-    apr_thread_mutex_t *flush_mutex;
-    apr_thread_cond_t *flush_cond;
-    int stopping;
-};
-
 /* The one mapping from LMDB results to APR status codes. */
-static apr_status_t map_rc(int rc)
+apr_status_t vc_store_rc(int rc)
 {
     if (rc == MDB_SUCCESS) {
         return APR_SUCCESS;
@@ -78,7 +62,7 @@ const char *vc_store_strerror(apr_status_t status, char *buf,
     return apr_strerror(status, buf, bufsize);
 }
 
-static MDB_val val_of(const char *s)
+MDB_val vc_store_val(const char *s)
 {
     MDB_val v;
     v.mv_data = (void *)s;
@@ -86,20 +70,14 @@ static MDB_val val_of(const char *s)
     return v;
 }
 
-static void decode(const MDB_val *v, vc_counts_t *c)
+void vc_store_decode(const MDB_val *v, vc_counts_t *c)
 {
     memcpy(&c->count, v->mv_data, 8);
     memcpy(&c->unique, (const char *)v->mv_data + 8, 8);
 }
 
-static void encode(char rec[VC_RECORD_SIZE], const vc_counts_t *c)
-{
-    memcpy(rec, &c->count, 8);
-    memcpy(rec + 8, &c->unique, 8);
-}
-
 /* Creates the environment handle with our settings; closes it on error. */
-static int env_open(MDB_env **envp, const vc_store_options_t *o,
+int vc_store_env_open(MDB_env **envp, const vc_store_options_t *o,
                     const char **what)
 {
     MDB_env *env;
@@ -141,12 +119,12 @@ static int env_open(MDB_env **envp, const vc_store_options_t *o,
 
 /* Opens the databases; with create set (parent) also makes them and
  * stamps the format, otherwise (child) only reads and checks it. */
-static int dbs_open(MDB_env *env, int create, MDB_dbi *counts,
+int vc_store_dbs_open(MDB_env *env, int create, vc_dbis_t *db,
                     const char **what)
 {
     MDB_txn *txn;
     MDB_dbi meta;
-    MDB_val k = val_of("format"), v;
+    MDB_val k = vc_store_val("format"), v;
     unsigned int dbflags = create ? MDB_CREATE : 0;
     int rc;
 
@@ -154,7 +132,10 @@ static int dbs_open(MDB_env *env, int create, MDB_dbi *counts,
         *what = "mdb_txn_begin";
         return rc;
     }
-    if ((rc = mdb_dbi_open(txn, "counts", dbflags, counts))
+    if ((rc = mdb_dbi_open(txn, "counts", dbflags, &db->counts))
+        || (rc = mdb_dbi_open(txn, "daily", dbflags, &db->daily))
+        || (rc = mdb_dbi_open(txn, "seen", dbflags, &db->seen))
+        || (rc = mdb_dbi_open(txn, "secrets", dbflags, &db->secrets))
         || (rc = mdb_dbi_open(txn, "meta", dbflags, &meta))) {
         *what = "mdb_dbi_open";
         mdb_txn_abort(txn);
@@ -162,7 +143,7 @@ static int dbs_open(MDB_env *env, int create, MDB_dbi *counts,
     }
     rc = mdb_get(txn, meta, &k, &v);
     if (rc == MDB_NOTFOUND && create) {
-        MDB_val f = val_of(VC_FORMAT);
+        MDB_val f = vc_store_val(VC_FORMAT);
         if ((rc = mdb_put(txn, meta, &k, &f, 0))) {
             *what = "mdb_put";
             mdb_txn_abort(txn);
@@ -215,7 +196,7 @@ apr_status_t vc_store_prepare(const vc_store_options_t *o,
     apr_finfo_t fi;
     apr_status_t rv;
     MDB_env *env;
-    MDB_dbi counts;
+    vc_dbis_t db;
     int rc;
 
     rv = apr_dir_make_recursive(o->dir, APR_FPROT_UREAD | APR_FPROT_UWRITE
@@ -248,16 +229,16 @@ apr_status_t vc_store_prepare(const vc_store_options_t *o,
         *what = "directory is not writable";
         return APR_FROM_OS_ERROR(errno);
     }
-    if ((rc = env_open(&env, o, what)) != MDB_SUCCESS) {
-        return map_rc(rc);
+    if ((rc = vc_store_env_open(&env, o, what)) != MDB_SUCCESS) {
+        return vc_store_rc(rc);
     }
-    rc = dbs_open(env, 1, &counts, what);
+    rc = vc_store_dbs_open(env, 1, &db, what);
     mdb_env_close(env);
     if (rc == MDB_INCOMPATIBLE) {
         return VC_STORE_BADFORMAT;
     }
     if (rc != MDB_SUCCESS) {
-        return map_rc(rc);
+        return vc_store_rc(rc);
     }
     if (chown_to_user) {
         const char *files[] = { "data.mdb", "lock.mdb" };
@@ -330,18 +311,23 @@ apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
     int rc;
 
     st->pool = pool;
-    if ((rc = env_open(&st->env, o, what)) != MDB_SUCCESS) {
-        return map_rc(rc);
+    st->history_days = o->history_days;
+    st->seen_max = (apr_size_t)VC_SEEN_MAX(o->map_size);
+    st->secrets[0].day = st->secrets[1].day = -1;
+    if ((rc = vc_store_env_open(&st->env, o, what)) != MDB_SUCCESS) {
+        return vc_store_rc(rc);
     }
     /* A pre-cleanup: it must join the flusher before the pool destroys
      * the thread's own subpool. */
     apr_pool_pre_cleanup_register(pool, st, store_cleanup);
-    if ((rc = dbs_open(st->env, 0, &st->counts, what)) != MDB_SUCCESS) {
-        return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : map_rc(rc);
+    if ((rc = vc_store_dbs_open(st->env, 0, &st->db, what)) != MDB_SUCCESS) {
+        return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : vc_store_rc(rc);
     }
     if (o->threaded
-        && (rv = apr_thread_rwlock_create(&st->txn_lock, pool))) {
-        *what = "apr_thread_rwlock_create";
+        && ((rv = apr_thread_rwlock_create(&st->txn_lock, pool))
+            || (rv = apr_thread_mutex_create(&st->secret_mutex,
+                                             APR_THREAD_MUTEX_DEFAULT, pool)))) {
+        *what = "creating the store's thread locks";
         return rv;
     }
     if (o->durability == VC_DURABILITY_RELAXED) {
@@ -378,7 +364,7 @@ static void txn_unlock(vc_store_t *st)
  * process grew, and sweeps dead readers when the table is full, each
  * once.  On success the caller must end the transaction and then call
  * txn_unlock(). */
-static int txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn)
+int vc_store_txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn)
 {
     int rc, tries;
 
@@ -414,7 +400,7 @@ static int txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn)
 }
 
 /* Commits and releases the shared lock; the commit frees txn either way. */
-static int txn_commit(vc_store_t *st, MDB_txn *txn)
+int vc_store_txn_commit(vc_store_t *st, MDB_txn *txn)
 {
     int rc = mdb_txn_commit(txn);
     txn_unlock(st);
@@ -424,94 +410,13 @@ static int txn_commit(vc_store_t *st, MDB_txn *txn)
     return rc;
 }
 
-static void txn_abort(vc_store_t *st, MDB_txn *txn)
+void vc_store_txn_abort(vc_store_t *st, MDB_txn *txn)
 {
     mdb_txn_abort(txn);
     txn_unlock(st);
 }
 
-/* Reads key inside txn; absent keys read as zeros. */
-static int read_counts(vc_store_t *st, MDB_txn *txn, const char *key,
-                       vc_counts_t *c, int *found)
-{
-    MDB_val k = val_of(key), v;
-    int rc = mdb_get(txn, st->counts, &k, &v);
-
-    memset(c, 0, sizeof(*c));
-    if (found) {
-        *found = 0;
-    }
-    if (rc == MDB_NOTFOUND) {
-        return MDB_SUCCESS;
-    }
-    if (rc != MDB_SUCCESS) {
-        return rc;
-    }
-    if (v.mv_size < VC_RECORD_SIZE) {
-        return MDB_CORRUPTED;
-    }
-    decode(&v, c);
-    if (found) {
-        *found = 1;
-    }
-    return MDB_SUCCESS;
-}
-
-static int write_counts(vc_store_t *st, MDB_txn *txn, const char *key,
-                        const vc_counts_t *c)
-{
-    char rec[VC_RECORD_SIZE];
-    MDB_val k = val_of(key), v;
-
-    encode(rec, c);
-    v.mv_data = rec;
-    v.mv_size = sizeof(rec);
-    return mdb_put(txn, st->counts, &k, &v, 0);
-}
-
-apr_status_t vc_store_hit(vc_store_t *st, const char *key, vc_counts_t *after)
-{
-    MDB_txn *txn;
-    int rc;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if ((rc = txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return map_rc(rc);
-    }
-    if ((rc = read_counts(st, txn, key, after, NULL)) != MDB_SUCCESS) {
-        txn_abort(st, txn);
-        return map_rc(rc);
-    }
-    if (after->count == APR_UINT64_MAX) {
-        txn_abort(st, txn);
-        return VC_STORE_MAXED;
-    }
-    after->count++;
-    if ((rc = write_counts(st, txn, key, after)) != MDB_SUCCESS) {
-        txn_abort(st, txn);
-        return map_rc(rc);
-    }
-    return map_rc(txn_commit(st, txn));
-}
-
-apr_status_t vc_store_get(vc_store_t *st, const char *key,
-                          vc_counts_t *counts, int *found)
-{
-    MDB_txn *txn;
-    int rc;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
-        return map_rc(rc);
-    }
-    rc = read_counts(st, txn, key, counts, found);
-    txn_abort(st, txn);
-    return map_rc(rc);
-}
+/* ---- admin ------------------------------------------------------------ */
 
 apr_status_t vc_store_set(vc_store_t *st, const char *key,
                           const vc_counts_t *counts)
@@ -522,40 +427,41 @@ apr_status_t vc_store_set(vc_store_t *st, const char *key,
     if (!st) {
         return VC_STORE_CLOSED;
     }
-    if ((rc = txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return map_rc(rc);
+    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+        return vc_store_rc(rc);
     }
-    if ((rc = write_counts(st, txn, key, counts)) != MDB_SUCCESS) {
-        txn_abort(st, txn);
-        return map_rc(rc);
+    if ((rc = vc_store_write_counts(st, txn, key, counts)) != MDB_SUCCESS) {
+        vc_store_txn_abort(st, txn);
+        return vc_store_rc(rc);
     }
-    return map_rc(txn_commit(st, txn));
+    return vc_store_rc(vc_store_txn_commit(st, txn));
 }
 
 apr_status_t vc_store_delete(vc_store_t *st, const char *key, int *existed)
 {
     MDB_txn *txn;
-    MDB_val k = val_of(key);
+    MDB_val k = vc_store_val(key);
     int rc;
 
     if (!st) {
         return VC_STORE_CLOSED;
     }
-    if ((rc = txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return map_rc(rc);
+    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+        return vc_store_rc(rc);
     }
-    rc = mdb_del(txn, st->counts, &k, NULL);
+    rc = mdb_del(txn, st->db.counts, &k, NULL);
+    *existed = rc == MDB_SUCCESS;
     if (rc == MDB_NOTFOUND) {
-        *existed = 0;
-        txn_abort(st, txn);
-        return APR_SUCCESS;
+        rc = MDB_SUCCESS;
+    }
+    if (rc == MDB_SUCCESS) {
+        rc = vc_store_drop_history(st, txn, key, -1);
     }
     if (rc != MDB_SUCCESS) {
-        txn_abort(st, txn);
-        return map_rc(rc);
+        vc_store_txn_abort(st, txn);
+        return vc_store_rc(rc);
     }
-    *existed = 1;
-    return map_rc(txn_commit(st, txn));
+    return vc_store_rc(vc_store_txn_commit(st, txn));
 }
 
 apr_status_t vc_store_list(vc_store_t *st, const char *prefix,
@@ -575,15 +481,15 @@ apr_status_t vc_store_list(vc_store_t *st, const char *prefix,
     *entries = apr_array_make(pool, limit < 64 ? (int)limit : 64,
                               sizeof(vc_entry_t));
     *more = 0;
-    if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
-        return map_rc(rc);
+    if ((rc = vc_store_txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
+        return vc_store_rc(rc);
     }
-    if ((rc = mdb_cursor_open(txn, st->counts, &cur)) != MDB_SUCCESS) {
-        txn_abort(st, txn);
-        return map_rc(rc);
+    if ((rc = mdb_cursor_open(txn, st->db.counts, &cur)) != MDB_SUCCESS) {
+        vc_store_txn_abort(st, txn);
+        return vc_store_rc(rc);
     }
     /* Start at whichever of prefix and after sorts later. */
-    k = strcmp(after, prefix) > 0 ? val_of(after) : val_of(prefix);
+    k = strcmp(after, prefix) > 0 ? vc_store_val(after) : vc_store_val(prefix);
     rc = k.mv_size ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
                    : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     if (rc == MDB_SUCCESS && *after && k.mv_size == strlen(after)
@@ -606,10 +512,10 @@ apr_status_t vc_store_list(vc_store_t *st, const char *prefix,
         }
         e = apr_array_push(*entries);
         e->key = apr_pstrmemdup(pool, k.mv_data, k.mv_size);
-        decode(&v, &e->counts);
+        vc_store_decode(&v, &e->counts);
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    txn_abort(st, txn);
-    return rc == MDB_NOTFOUND ? APR_SUCCESS : map_rc(rc);
+    vc_store_txn_abort(st, txn);
+    return rc == MDB_NOTFOUND ? APR_SUCCESS : vc_store_rc(rc);
 }

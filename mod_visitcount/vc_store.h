@@ -1,8 +1,9 @@
-/* The counter store: an LMDB environment holding one record per key.
- * This header is the whole contract; vc_store.c is the only file that
- * includes lmdb.h.  Every function returns an apr_status_t; LMDB's own
- * codes are folded into the VC_STORE_ range so vc_store_strerror() can
- * still name them exactly.
+/* The counter store: an LMDB environment holding each key's totals and
+ * daily history, and the day's record of visitors.  This header is the
+ * whole contract; only the store's own files (vc_store*.c, through
+ * vc_store_db.h) see lmdb.h.  Every function returns an apr_status_t;
+ * LMDB's own codes are folded into the VC_STORE_ range so
+ * vc_store_strerror() can still name them exactly.
  */
 #ifndef VC_STORE_H
 #define VC_STORE_H
@@ -10,6 +11,8 @@
 #include "apr_pools.h"
 #include "apr_tables.h"
 #include "apr_errno.h"
+
+#include "vc_visitor.h"
 
 #include <sys/types.h>
 
@@ -43,7 +46,24 @@ typedef struct {
     vc_durability_e durability;
     unsigned int max_readers;   /* concurrent read transactions, all processes */
     int threaded;               /* requests run concurrently in this process */
+    unsigned int history_days;  /* daily buckets kept per key */
 } vc_store_options_t;
+
+/* What a hit knows about its visitor.  The ids are vc_visitor_id()s under
+ * the secrets of the hit's day and of the day before; the store keeps them
+ * for two days at most, and nothing else about the visitor. */
+typedef struct {
+    const unsigned char *id;        /* today's id; NULL: visitors untracked */
+    const unsigned char *id_before; /* yesterday's id, or NULL */
+    apr_uint32_t dedupe;            /* seconds a counted visit lasts; 0: off */
+    int unique;                     /* count a visitor's first hit of the day
+                                       as a unique visitor */
+} vc_visit_t;
+
+/* Entries the seen-set may hold (two days of visitors), from the map
+ * size: a visitor past the bound still counts, but is not remembered
+ * (so not unique, and not deduplicated). */
+#define VC_SEEN_MAX(map_size) ((map_size) / 512)
 
 /* Parent, at start-up: creates the directory if needed, gives it and the
  * environment's files to uid:gid when chown_to_user is set, creates the
@@ -60,20 +80,43 @@ apr_status_t vc_store_open(vc_store_t **store,
                            const vc_store_options_t *opts,
                            const char **what, apr_pool_t *pool);
 
-/* One hit: adds 1 to key's count in its own write transaction and returns
- * the counts after it. */
-apr_status_t vc_store_hit(vc_store_t *store, const char *key,
-                          vc_counts_t *after);
+/* What vc_store_hit() did, as bits. */
+#define VC_HIT_COUNTED 1        /* the hit counted */
+#define VC_HIT_SEEN_FULL 2      /* the seen-set was full: counted, but the
+                                   visitor could not be remembered */
 
-/* Reads key; a key never hit reads as zeros with *found = 0. */
+/* One hit at Unix time now, in one write transaction: unless visit says
+ * it repeats a visit still inside its dedupe window (counts untouched),
+ * adds 1 to key's count and to today's bucket, and 1 to both unique
+ * counts when this is the visitor's first hit on key today.  *after holds
+ * the counts after it either way; *result the VC_HIT_ bits.  visit may be
+ * NULL. */
+apr_status_t vc_store_hit(vc_store_t *store, const char *key,
+                          const vc_visit_t *visit, apr_int64_t now,
+                          vc_counts_t *after, unsigned int *result);
+
+/* Reads key; a key never hit reads as zeros with *found = 0 (found may be
+ * NULL).  With ndays > 0, daily[0 .. ndays-1] also receives the buckets of
+ * the ndays days ending with last_day, oldest first, zeros where there
+ * were no hits; all from the same snapshot as *counts. */
 apr_status_t vc_store_get(vc_store_t *store, const char *key,
-                          vc_counts_t *counts, int *found);
+                          vc_counts_t *counts, int *found,
+                          apr_int64_t last_day, unsigned int ndays,
+                          vc_counts_t *daily);
+
+/* The random secret of a UTC day, shared by every process.  When the day
+ * has none yet and create is set, one is made from
+ * apr_generate_random_bytes(); otherwise *found = 0.  Cached per process. */
+apr_status_t vc_store_secret(vc_store_t *store, apr_int64_t day, int create,
+                             unsigned char secret[VC_SECRET_LEN],
+                             int *found);
 
 /* Replaces key's counts (admin). */
 apr_status_t vc_store_set(vc_store_t *store, const char *key,
                           const vc_counts_t *counts);
 
-/* Removes key (admin); *existed says whether there was anything. */
+/* Removes key and its history (admin); *existed says whether there was
+ * anything. */
 apr_status_t vc_store_delete(vc_store_t *store, const char *key,
                              int *existed);
 
@@ -84,6 +127,18 @@ apr_status_t vc_store_list(vc_store_t *store, const char *prefix,
                            const char *after, unsigned int limit,
                            apr_array_header_t **entries, int *more,
                            apr_pool_t *pool);
+
+/* What one maintenance pass removed. */
+typedef struct {
+    apr_size_t secrets, seen, buckets;
+} vc_purged_t;
+
+/* Parent, once a day: opens the environment, destroys the secrets and
+ * seen-sets of days before yesterday and the daily buckets older than
+ * history_days, in short transactions, and closes it again. */
+apr_status_t vc_store_maintain(const vc_store_options_t *opts,
+                               apr_int64_t now, vc_purged_t *purged,
+                               const char **what, apr_pool_t *ptemp);
 
 /* Text for a status from this store: LMDB's own wording for its codes. */
 const char *vc_store_strerror(apr_status_t status, char *buf,

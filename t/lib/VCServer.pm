@@ -93,6 +93,11 @@ ErrorLog "$dir/logs/error_log"
 DefaultRuntimeDir "$dir/logs"
 LogLevel warn
 ${load}LoadModule visitcount_module "$so"
+# Count every request, as most tests need; a test of the visitor filters
+# switches them back on in its own directives below.
+VisitCountBots count
+VisitCountDedupe off
+VisitCountUnique off
 TypesConfig /etc/mime.types
 DocumentRoot "$self->{docroot}"
 DirectoryIndex index.html

@@ -39,7 +39,8 @@ sub request {
 # Sends METHOD with the request target written byte for byte (no
 # normalisation, no escaping) over a fresh connection and parses the reply.
 # Options: headers (name => value pairs), content (the body; sent with a
-# Content-Length, or with chunked => N in chunks of at most N bytes).
+# Content-Length, or with chunked => N in chunks of at most N bytes), from
+# (the loopback source address to send from, as 127.0.0.5).
 sub raw_request {
     my ($method, $target, %opt) = @_;
     my $hostport = Apache::TestRequest::hostport();
@@ -68,7 +69,8 @@ sub raw_request {
     }
     $text .= "\r\n$body";
 
-    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30)
+    my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30,
+                                     $opt{from} ? (LocalAddr => $opt{from}) : ())
         or die "cannot connect to $hostport: $!";
     binmode $sock;
     print $sock $text;

@@ -140,6 +140,22 @@ static void test_numbers(void)
     ok(vc_parse_size("12X", &v) != 0, "unknown suffix refused");
     ok(vc_parse_size("", &v) != 0, "empty size refused");
     ok(vc_parse_size("99999999999999G", &v) != 0, "overflowing size refused");
+
+    ok(vc_parse_duration("30m", 86400, &v) == 0 && v == 1800, "30m");
+    ok(vc_parse_duration("90", 86400, &v) == 0 && v == 90, "bare seconds");
+    ok(vc_parse_duration("2s", 86400, &v) == 0 && v == 2, "2s");
+    ok(vc_parse_duration("24h", 86400, &v) == 0 && v == 86400, "24h, the limit");
+    ok(vc_parse_duration("1d", 86400, &v) == 0 && v == 86400, "1d");
+    ok(vc_parse_duration("0", 86400, &v) == 0 && v == 0, "zero");
+    ok(vc_parse_duration("25h", 86400, &v) != 0, "over the limit refused");
+    ok(vc_parse_duration("86401", 86400, &v) != 0, "seconds over the limit");
+    ok(vc_parse_duration("m", 86400, &v) != 0, "unit alone refused");
+    ok(vc_parse_duration("5w", 86400, &v) != 0, "unknown unit refused");
+    ok(vc_parse_duration("-5m", 86400, &v) != 0, "negative refused");
+    ok(vc_parse_duration("1.5h", 86400, &v) != 0, "fraction refused");
+    ok(vc_parse_duration("", 86400, &v) != 0, "empty refused");
+    ok(vc_parse_duration("99999999999999999999d", APR_UINT64_MAX, &v) != 0,
+       "overflowing duration refused");
 }
 
 static void test_origins(void)

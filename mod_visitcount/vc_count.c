@@ -1,0 +1,263 @@
+/* Counting visits.  Every hit, whether it comes from the API or from a
+ * document served under VisitCountPage, passes the same filters in the
+ * same order: the administrator's visitcount-ignore variable, robots by
+ * User-Agent, speculative loads by their headers, and finally repeat
+ * visits, which only the store can judge.  A visitor is known only by an
+ * id derived from the day's secret; the address and User-Agent are hashed
+ * here and never leave this file.
+ */
+#include "vc_count.h"
+#include "vc_bots.h"
+#include "vc_parse.h"
+#include "vc_visitor.h"
+
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_atomic.h"
+#include "apr_strings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+extern module AP_MODULE_DECLARE_DATA visitcount_module;
+APLOG_USE_MODULE(visitcount);
+
+#define VC_LOG_INTERVAL 10          /* seconds between store error lines */
+#define VC_FULL_INTERVAL 600        /* seconds between "seen-set full" lines */
+
+vc_child_t vc_child;
+
+static apr_int64_t clock_offset;
+
+void vc_clock_init(void)
+{
+#ifdef VC_TEST_HOOKS
+    const char *path = getenv("VISITCOUNT_TEST_CLOCK_FILE");
+    FILE *f = path ? fopen(path, "r") : NULL;
+    long long offset;
+
+    if (f) {
+        if (fscanf(f, "%lld", &offset) == 1) {
+            clock_offset = (apr_int64_t)offset;
+        }
+        fclose(f);
+    }
+#endif
+}
+
+apr_int64_t vc_clock_now(apr_time_t t)
+{
+    return (apr_int64_t)apr_time_sec(t) + clock_offset;
+}
+
+void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
+                        const char *key)
+{
+    static apr_uint32_t next_sec, suppressed;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint32_t next = apr_atomic_read32(&next_sec);
+    apr_uint32_t missed;
+    char buf[120];
+
+    if (now < next
+        || apr_atomic_cas32(&next_sec, now + VC_LOG_INTERVAL, next) != next) {
+        apr_atomic_inc32(&suppressed);
+        return;
+    }
+    missed = apr_atomic_xchg32(&suppressed, 0);
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "VC0202: store %s of key '%s' failed: %s"
+                  " (%u more store errors in the last %d s not logged)",
+                  op, key ? key : "", vc_store_strerror(status, buf, sizeof(buf)),
+                  missed, VC_LOG_INTERVAL);
+}
+
+/* Says, at most once per VC_FULL_INTERVAL per process, that new visitors
+ * are being counted without being remembered. */
+static void log_seen_full(request_rec *r)
+{
+    static apr_uint32_t next_sec;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint32_t next = apr_atomic_read32(&next_sec);
+
+    if (now < next
+        || apr_atomic_cas32(&next_sec, now + VC_FULL_INTERVAL, next) != next) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "VC0206: the store's record of today's visitors is full "
+                  "(VisitCountMapSize / 512 entries): new visitors still "
+                  "count, but are neither deduplicated nor counted as "
+                  "unique until it is purged after midnight; raise "
+                  "VisitCountMapSize");
+}
+
+/* The filters that need no store: why r must not count, or NULL. */
+static const char *filtered(request_rec *r, const vc_dir_conf *dc)
+{
+    if (apr_table_get(r->subprocess_env, "visitcount-ignore")) {
+        return "ignored";
+    }
+    if (vc_conf_count_bots(dc)) {
+        return NULL;
+    }
+    if (vc_bot_check(apr_table_get(r->headers_in, "User-Agent"))) {
+        return "bot";
+    }
+    if (vc_prefetch_check(apr_table_get(r->headers_in, "Purpose"),
+                          apr_table_get(r->headers_in, "Sec-Purpose"),
+                          apr_table_get(r->headers_in, "X-Purpose"),
+                          apr_table_get(r->headers_in, "X-Moz"))) {
+        return "prefetch";
+    }
+    return NULL;
+}
+
+/* The visitor's ids for today and, while a visit begun yesterday could
+ * still be running, for yesterday. */
+static apr_status_t visitor_ids(request_rec *r, const char *key,
+                                apr_int64_t now, vc_visit_t *vis,
+                                unsigned char *today, unsigned char *before)
+{
+    unsigned char secret[VC_SECRET_LEN];
+    const char *ua = apr_table_get(r->headers_in, "User-Agent");
+    apr_int64_t day = vc_day_of(now);
+    apr_status_t rv;
+    int found;
+
+    rv = vc_store_secret(vc_child.store, day, 1, secret, &found);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    vc_visitor_id(secret, r->useragent_ip, ua, key, today);
+    vis->id = today;
+    if (vis->dedupe && now - (apr_int64_t)vis->dedupe < day * VC_DAY_SECONDS) {
+        rv = vc_store_secret(vc_child.store, day - 1, 0, secret, &found);
+        if (rv == APR_SUCCESS && found) {
+            vc_visitor_id(secret, r->useragent_ip, ua, key, before);
+            vis->id_before = before;
+        }
+    }
+    memset(secret, 0, sizeof(secret));
+    return rv;
+}
+
+apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
+                          const char *key, vc_outcome_t *out)
+{
+    unsigned char today[VC_VISITOR_LEN], before[VC_VISITOR_LEN];
+    apr_int64_t now = vc_clock_now(r->request_time);
+    vc_visit_t vis;
+    apr_status_t rv;
+    unsigned int result;
+
+    out->reason = filtered(r, dc);
+    if (out->reason) {
+        return vc_store_get(vc_child.store, key, &out->counts, NULL, 0, 0,
+                            NULL);
+    }
+    memset(&vis, 0, sizeof(vis));
+    vis.dedupe = vc_conf_dedupe(dc);
+    vis.unique = vc_conf_unique(dc);
+    if (vis.dedupe || vis.unique) {
+        rv = visitor_ids(r, key, now, &vis, today, before);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    rv = vc_store_hit(vc_child.store, key, &vis, now, &out->counts, &result);
+    if (rv == APR_SUCCESS && !(result & VC_HIT_COUNTED)) {
+        out->reason = "duplicate";
+    }
+    if (result & VC_HIT_SEEN_FULL) {
+        log_seen_full(r);
+    }
+    return rv;
+}
+
+/* ---- VisitCountPage --------------------------------------------------- */
+
+/* True when r, or a request it was redirected from, failed: then r is an
+ * ErrorDocument, not the page that was asked for. */
+static int error_document(const request_rec *r)
+{
+    for (r = r->prev; r; r = r->prev) {
+        if (ap_is_HTTP_ERROR(r->status)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The key of the page the client asked for: its URL path as sent (before
+ * DirectoryIndex or other internal redirects), decoded, without the
+ * leading and trailing '/'; "/" is the default key.  NULL when that path
+ * is not a valid key. */
+static const char *page_key(request_rec *r, const vc_dir_conf *dc)
+{
+    const request_rec *first = r;
+    const char *path;
+    apr_size_t len;
+    char *key;
+
+    while (first->prev) {
+        first = first->prev;
+    }
+    path = first->parsed_uri.path ? first->parsed_uri.path : "/";
+    key = vc_unescape(r->pool, path, strlen(path), 0, &len);
+    if (!key) {
+        return NULL;
+    }
+    while (len > 0 && key[len - 1] == '/') {
+        key[--len] = '\0';
+    }
+    while (*key == '/') {
+        key++;
+        len--;
+    }
+    if (len == 0) {
+        return vc_conf_default_key(dc);
+    }
+    return vc_key_check(key, len) ? NULL : key;
+}
+
+int vc_page_fixup(request_rec *r)
+{
+    const vc_dir_conf *dc = ap_get_module_config(r->per_dir_config,
+                                                 &visitcount_module);
+    vc_outcome_t out;
+    const char *key;
+    apr_status_t rv;
+
+    /* Only what a client asked for and will get: no subrequests (SSI
+     * includes), no HEAD, no error documents, no missing files, no
+     * directory listings, and not the API itself. */
+    if (!dc || dc->page != 1 || r->main || r->method_number != M_GET
+        || r->header_only || r->finfo.filetype != APR_REG
+        || error_document(r)
+        || (r->handler && !strncmp(r->handler, "visitcount", 10))) {
+        return DECLINED;
+    }
+    if (!(key = page_key(r, dc))) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "VC0301: not counting %s: its path is not a valid key",
+                      r->uri);
+        return DECLINED;
+    }
+    if (!vc_child.store) {
+        return DECLINED;            /* VC0003 already said why */
+    }
+    if ((rv = vc_count_hit(r, dc, key, &out)) != APR_SUCCESS) {
+        vc_log_store_error(r, rv, "page hit", key);
+        return DECLINED;            /* the page is served all the same */
+    }
+    apr_table_setn(r->subprocess_env, "VISITCOUNT_COUNT",
+                   apr_psprintf(r->pool, "%" APR_UINT64_T_FMT,
+                                out.counts.count));
+    apr_table_setn(r->subprocess_env, "VISITCOUNT_UNIQUE",
+                   apr_psprintf(r->pool, "%" APR_UINT64_T_FMT,
+                                out.counts.unique));
+    return DECLINED;
+}

@@ -1,0 +1,52 @@
+/* Deciding whether a request counts, and counting it: the filters every
+ * hit goes through (visitcount-ignore, robots, prefetches, repeat visits),
+ * the visitor's daily id, and VisitCountPage's counting of documents as
+ * they are served.  Shared by the API handler and the page fixup.
+ */
+#ifndef VC_COUNT_H
+#define VC_COUNT_H
+
+#include "httpd.h"
+
+#include "vc_config.h"
+#include "vc_store.h"
+
+/* This process's store, opened in child_init.  When the open failed,
+ * store is NULL and status says why: every request then answers 503. */
+typedef struct {
+    vc_store_t *store;
+    apr_status_t status;
+} vc_child_t;
+
+extern vc_child_t vc_child;
+
+/* The result of a hit: the counts after it, and why it did not count
+ * (NULL when it did): "ignored", "bot", "prefetch" or "duplicate". */
+typedef struct {
+    vc_counts_t counts;
+    const char *reason;
+} vc_outcome_t;
+
+/* Applies dc's filters to r and records the hit on key unless one of them
+ * says no; out gets the counts either way. */
+apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
+                          const char *key, vc_outcome_t *out);
+
+/* The clock hits are counted by: seconds since the epoch.  Test builds
+ * (--enable-test-hooks) shift it by the number of seconds in the file
+ * named by the VISITCOUNT_TEST_CLOCK_FILE environment variable, read by
+ * vc_clock_init() (at start-up, in each new child, and in the parent's
+ * monitor), so tests can cross UTC midnight without waiting. */
+apr_int64_t vc_clock_now(apr_time_t t);
+void vc_clock_init(void);
+
+/* Logs a store failure, at most once per 10 s per process, so a full
+ * disk or a broken store cannot flood the error log. */
+void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
+                        const char *key);
+
+/* Fixup hook: counts the document r serves when VisitCountPage is on in
+ * its scope, and sets VISITCOUNT_COUNT and VISITCOUNT_UNIQUE for it. */
+int vc_page_fixup(request_rec *r);
+
+#endif
