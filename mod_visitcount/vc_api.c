@@ -377,12 +377,41 @@ int vc_change_reply(request_rec *r, const char *key, const vc_counts_t *c,
     return vc_send_json(r, HTTP_OK, &j, "no-store");
 }
 
-static int hit(request_rec *r, const vc_dir_conf *dc, const char *key)
+/* The browser's visitor token from a hit's body, which may be empty or a
+ * JSON object; other members are ignored.  Returns NULL or why the body
+ * is refused. */
+static const char *hit_token(request_rec *r, const char *body, apr_size_t len,
+                             const char **token)
+{
+    char buf[VC_TOKEN_MAX + 2];
+    const char *why;
+    int found;
+
+    *token = NULL;
+    if (len == strspn(body, " \t\r\n")) {
+        return NULL;
+    }
+    why = vc_json_read_string_member(body, len, "visitor", buf, sizeof(buf),
+                                     &found);
+    if (why) {
+        return apr_pstrcat(r->pool, why, "; the body must be empty or a "
+                           "JSON object such as {\"visitor\":\"TOKEN\"}",
+                           NULL);
+    }
+    if (found && !vc_visitor_token_ok(buf)) {
+        return "visitor must be 16 to 64 letters, digits, '-' or '_'";
+    }
+    *token = found ? apr_pstrdup(r->pool, buf) : NULL;
+    return NULL;
+}
+
+static int hit(request_rec *r, const vc_dir_conf *dc, const char *key,
+               const char *token)
 {
     vc_outcome_t out;
     apr_status_t st;
 
-    if ((st = vc_count_hit(r, dc, key, &out)) != APR_SUCCESS) {
+    if ((st = vc_count_hit(r, dc, key, token, &out)) != APR_SUCCESS) {
         return vc_store_failure(r, st, "hit", key);
     }
     return vc_change_reply(r, key, &out.counts, &out);
@@ -424,7 +453,7 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
 {
     char body[VC_BODY_MAX + 1];
     apr_size_t len;
-    const char *key, *why;
+    const char *key, *why, *token;
     unsigned int ndays;
     int rc;
 
@@ -447,12 +476,16 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
         if ((rc = vc_read_body(r, body, &len)) != OK) {
             return vc_body_error(r, rc);
         }
+        body[len] = '\0';
+        if ((why = hit_token(r, body, len, &token))) {
+            return vc_error_reply(r, HTTP_BAD_REQUEST, why);
+        }
         /* A subrequest (an SSI include, say) reads; only clients count. */
         return r->main ? vc_read_key(r, key, "no-store", ndays)
-                       : hit(r, dc, key);
+                       : hit(r, dc, key, token);
     }
     if (dc->increment_on_get == 1 && !r->header_only && !r->main) {
-        return hit(r, dc, key);
+        return hit(r, dc, key, NULL);
     }
     return vc_read_key(r, key, "no-cache", ndays);
 }

@@ -3,8 +3,9 @@
  * same order: the administrator's visitcount-ignore variable, robots by
  * User-Agent, speculative loads by their headers, and finally repeat
  * visits, which only the store can judge.  A visitor is known only by an
- * id derived from the day's secret; the address and User-Agent are hashed
- * here and never leave this file.
+ * id derived from the day's secret; the address, the User-Agent and the
+ * browser's token (when its front end sends one) are hashed here and
+ * never leave this file.
  */
 #include "vc_count.h"
 #include "vc_bots.h"
@@ -118,7 +119,8 @@ static const char *filtered(request_rec *r, const vc_dir_conf *dc)
 /* The visitor's ids for today and, while a visit begun yesterday could
  * still be running, for yesterday. */
 static apr_status_t visitor_ids(request_rec *r, const char *key,
-                                apr_int64_t now, vc_visit_t *vis,
+                                const char *token, apr_int64_t now,
+                                vc_visit_t *vis,
                                 unsigned char *today, unsigned char *before)
 {
     unsigned char secret[VC_SECRET_LEN];
@@ -131,12 +133,13 @@ static apr_status_t visitor_ids(request_rec *r, const char *key,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    vc_visitor_id(secret, r->useragent_ip, ua, key, today);
+    vc_visitor_id(secret, r->useragent_ip, ua, key, token, today);
     vis->id = today;
     if (vis->dedupe && now - (apr_int64_t)vis->dedupe < day * VC_DAY_SECONDS) {
         rv = vc_store_secret(vc_child.store, day - 1, 0, secret, &found);
         if (rv == APR_SUCCESS && found) {
-            vc_visitor_id(secret, r->useragent_ip, ua, key, before);
+            vc_visitor_id(secret, r->useragent_ip, ua, key, token,
+                          before);
             vis->id_before = before;
         }
     }
@@ -145,7 +148,8 @@ static apr_status_t visitor_ids(request_rec *r, const char *key,
 }
 
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
-                          const char *key, vc_outcome_t *out)
+                          const char *key, const char *token,
+                          vc_outcome_t *out)
 {
     unsigned char today[VC_VISITOR_LEN], before[VC_VISITOR_LEN];
     apr_int64_t now = vc_clock_now(r->request_time);
@@ -162,7 +166,7 @@ apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
     vis.dedupe = vc_conf_dedupe(dc);
     vis.unique = vc_conf_unique(dc);
     if (vis.dedupe || vis.unique) {
-        rv = visitor_ids(r, key, now, &vis, today, before);
+        rv = visitor_ids(r, key, token, now, &vis, today, before);
         if (rv != APR_SUCCESS) {
             return rv;
         }
@@ -249,7 +253,7 @@ int vc_page_fixup(request_rec *r)
     if (!vc_child.store) {
         return DECLINED;            /* VC0003 already said why */
     }
-    if ((rv = vc_count_hit(r, dc, key, &out)) != APR_SUCCESS) {
+    if ((rv = vc_count_hit(r, dc, key, NULL, &out)) != APR_SUCCESS) {
         vc_log_store_error(r, rv, "page hit", key);
         return DECLINED;            /* the page is served all the same */
     }

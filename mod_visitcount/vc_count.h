@@ -28,9 +28,11 @@ typedef struct {
 } vc_outcome_t;
 
 /* Applies dc's filters to r and records the hit on key unless one of them
- * says no; out gets the counts either way. */
+ * says no; out gets the counts either way.  token is the browser's
+ * visitor token from the hit's body (vc_visitor_token_ok), or NULL. */
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
-                          const char *key, vc_outcome_t *out);
+                          const char *key, const char *token,
+                          vc_outcome_t *out);
 
 /* The clock hits are counted by: seconds since the epoch.  Test builds
  * (--enable-test-hooks) shift it by the number of seconds in the file

@@ -1,6 +1,7 @@
 /* JSON for mod_visitcount: a small writer for every reply the module sends,
- * and the strict reader that admin PUT needs for its flat object of
- * unsigned integers.  Depends on APR only, so the unit tests link it alone.
+ * and two strict readers: admin PUT's flat object of unsigned integers,
+ * and the one string member a hit's body may carry.  Depends on APR
+ * only, so the unit tests link it alone.
  */
 #ifndef VC_JSON_H
 #define VC_JSON_H
@@ -59,5 +60,19 @@ typedef struct {
  * Returns NULL on success, else a short message fit to show a client. */
 const char *vc_json_read_uints(const char *text, apr_size_t len,
                                vc_json_field_t *fields, int nfields);
+
+/* Nesting the reader follows inside values it skips. */
+#define VC_JSON_MAX_NEST 32
+
+/* Parses text as exactly one JSON object and, when it has a member called
+ * name, copies that member's string value into out (outsize bytes, NUL-
+ * terminated) and sets *found.  Other members may hold any JSON value,
+ * nested at most VC_JSON_MAX_NEST deep, and are skipped.  The value must
+ * be a string of ASCII characters (escapes allowed, NUL not) that fits in
+ * out; what it may hold beyond that is the caller's to check.
+ * Returns NULL on success, else a short message fit to show a client. */
+const char *vc_json_read_string_member(const char *text, apr_size_t len,
+                                       const char *name, char *out,
+                                       apr_size_t outsize, int *found);
 
 #endif

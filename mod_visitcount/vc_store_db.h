@@ -19,8 +19,6 @@
 #define VC_RECORD_SIZE 16       /* count, unique: native 64-bit */
 #define VC_BUCKET_KEY_MAX 520   /* a daily key: LMDB key limit plus slack */
 
-#define VC_RECORD_SIZE 16
-
 typedef struct {
     MDB_dbi counts, daily, seen, secrets;
 } vc_dbis_t;

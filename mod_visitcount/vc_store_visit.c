@@ -41,7 +41,6 @@ static apr_uint32_t day32(apr_int64_t day)
 
 /* The "daily" key of (key, day): the key, a NUL (never part of a key),
  * then the day, so a key's buckets sort together, oldest first. */
-#define VC_BUCKET_KEY_MAX 520
 static MDB_val bucket_key(unsigned char *buf, const char *key, apr_int64_t day)
 {
     apr_size_t n = strnlen(key, VC_BUCKET_KEY_MAX - 5);

@@ -104,7 +104,7 @@ static void feed_field(vc_siphash_t *h, const char *s)
 
 void vc_visitor_id(const unsigned char secret[VC_SECRET_LEN],
                    const char *ip, const char *user_agent, const char *key,
-                   unsigned char id[VC_VISITOR_LEN])
+                   const char *token, unsigned char id[VC_VISITOR_LEN])
 {
     int half;
 
@@ -117,11 +117,22 @@ void vc_visitor_id(const unsigned char secret[VC_SECRET_LEN],
         feed_field(&h, ip);
         feed_field(&h, user_agent);
         feed_field(&h, key);
+        if (token) {
+            feed_field(&h, token);
+        }
         v = vc_siphash_final(&h);
         for (i = 0; i < 8; i++) {
             id[8 * half + i] = (unsigned char)(v >> (8 * i));
         }
     }
+}
+
+int vc_visitor_token_ok(const char *token)
+{
+    apr_size_t n = strspn(token, "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+
+    return token[n] == '\0' && n >= VC_TOKEN_MIN && n <= VC_TOKEN_MAX;
 }
 
 apr_int64_t vc_day_of(apr_int64_t unix_seconds)

@@ -30,12 +30,21 @@ apr_uint64_t vc_siphash_final(vc_siphash_t *h);
 apr_uint64_t vc_siphash(const unsigned char key[16], const void *data,
                         apr_size_t len);
 
-/* The visitor id of (ip, user_agent, key) under the day's secret.  Each
- * field is length-prefixed, so no two different triples hash the same
- * input.  NULL fields count as empty. */
+/* The visitor id of (ip, user_agent, key) under the day's secret, and of
+ * the browser's token when it sent one (NULL: none), so two profiles of one
+ * browser on one address are two visitors.  Each field is length-prefixed,
+ * so no two different inputs hash the same bytes.  A NULL ip, user_agent
+ * or key counts as empty. */
 void vc_visitor_id(const unsigned char secret[VC_SECRET_LEN],
                    const char *ip, const char *user_agent, const char *key,
-                   unsigned char id[VC_VISITOR_LEN]);
+                   const char *token, unsigned char id[VC_VISITOR_LEN]);
+
+/* A browser's visitor token, as a hit's body may carry it: random letters,
+ * digits, '-' and '_' that the front end keeps in the browser.  1 when
+ * token has that form. */
+#define VC_TOKEN_MIN 16
+#define VC_TOKEN_MAX 64
+int vc_visitor_token_ok(const char *token);
 
 /* UTC day number (days since 1970-01-01) of a Unix time in seconds. */
 apr_int64_t vc_day_of(apr_int64_t unix_seconds);

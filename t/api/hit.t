@@ -13,7 +13,7 @@ use Apache::TestUtil;
 use JSON::PP ();
 use VCTest qw(raw_request json_of admin_counts stored_keys);
 
-plan tests => 73;
+plan tests => 105;
 
 my $true = JSON::PP::true;
 my $error = { error => qr/\w/ };
@@ -164,10 +164,13 @@ ok t_cmp(admin_counts('hit-q'), '1/0', 'malformed queries counted nothing');
 
 # ---- request bodies -----------------------------------------------------
 
-$res = POST '/api/visits/hit-b', content => 'x' x 1024;
+# A hit's body is empty or a JSON object; only its "visitor" member means
+# anything (t/api/visitors.t), the rest is ignored.
+my $body1024 = '{"pad":"' . ('x' x 1014) . '"}';
+$res = POST '/api/visits/hit-b', content => $body1024;
 ok t_cmp(json_of($res),
          { key => 'hit-b', count => 1, unique => 0, counted => $true },
-         'POST hit-b with a 1024-byte body: counts');
+         'POST hit-b with a 1024-byte JSON body: counts');
 
 $res = POST '/api/visits/hit-b', content => 'x' x 1025;
 ok t_cmp($res->code, 413, 'POST hit-b with a 1025-byte body: 413');
@@ -184,7 +187,7 @@ ok t_cmp(json_of($res), { error => 'request body larger than 1 KiB' },
          'POST hit-b, 1025 bytes chunked: JSON error');
 ok t_cmp(admin_counts('hit-b'), '1/0', 'the chunked 1025 bytes did not count');
 
-$res = raw_request(POST => '/api/visits/hit-b', content => 'x' x 1024,
+$res = raw_request(POST => '/api/visits/hit-b', content => $body1024,
                    chunked => 400);
 ok t_cmp($res->code, 200, 'POST hit-b, 1024 bytes chunked: 200');
 ok t_cmp(json_of($res)->{count}, 2, 'POST hit-b, 1024 bytes chunked: counts');
@@ -196,3 +199,32 @@ ok t_cmp($res->code, 413, 'POST hit-b announcing 1000000 bytes: 413 at once');
 ok t_cmp(json_of($res), { error => 'request body larger than 1 KiB' },
          'POST hit-b announcing 1000000 bytes: JSON error');
 ok t_cmp(admin_counts('hit-b'), '2/0', 'hit-b: the refused bodies counted nothing');
+
+for my $ok ('', "  \r\n", '{}', '{"visitor":"0123456789abcdef"}',
+            '{"page":"/cv","n":[1,{"a":null}],"visitor":"AbCd-_0123456789"}') {
+    $res = POST '/api/visits/hit-body', content => $ok;
+    ok t_cmp([$res->code, (json_of($res) || {})->{counted}], [200, $true],
+             "POST with the body '$ok': counts");
+}
+my @bad_bodies = (
+    [ 'x' x 20, 'not JSON' ],
+    [ '[]', 'an array' ],
+    [ '"visitor"', 'a string' ],
+    [ '{"visitor":"short"}', 'a token under 16 characters' ],
+    [ '{"visitor":"' . ('a' x 65) . '"}', 'a token over 64 characters' ],
+    [ '{"visitor":"0123456789abcdef!"}', 'a token with a "!"' ],
+    [ '{"visitor":"0123456789\\u0000abcdef"}', 'a token with an escaped NUL' ],
+    [ '{"visitor":12345678901234567}', 'a numeric token' ],
+    [ '{"visitor":"0123456789abcdef","visitor":"0123456789abcdeg"}', 'two tokens' ],
+    [ '{"visitor":"0123456789abcdef"', 'an unterminated object' ],
+    [ '{"a":' . ('[' x 40) . (']' x 40) . '}', 'nesting 40 deep' ],
+    [ '{"visitor":"0123456789abcdef"} {}', 'two values' ],
+    [ "{\"visitor\":\"0123456789abcd\xc3\xa9\"}", 'a token with UTF-8' ],
+);
+for my $case (@bad_bodies) {
+    my ($body, $what) = @$case;
+    $res = POST '/api/visits/hit-body', content => $body;
+    ok t_cmp($res->code, 400, "POST with $what as its body: 400");
+    ok t_cmp(json_of($res), { error => qr/./ }, "POST with $what as its body: a JSON error");
+}
+ok t_cmp(admin_counts('hit-body'), '5/0', 'hit-body: the refused bodies counted nothing');

@@ -16,7 +16,7 @@ use JSON::PP ();
 use Time::HiRes qw(sleep time);
 use VCTest qw(raw_request json_of admin_counts);
 
-plan tests => 53;
+plan tests => 61;
 
 my $true = JSON::PP::true;
 my $false = JSON::PP::false;
@@ -28,13 +28,15 @@ my $iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit
            . '(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
 
 # POST path as a visitor: ua (undef: no User-Agent header), from (source
-# address), and any extra headers.  Returns (status, decoded body).
+# address), token (the front end's visitor token, sent in the body), and
+# any extra headers.  Returns (status, decoded body).
 sub hit {
     my ($path, %v) = @_;
     my @headers = @{ $v{headers} || [] };
     unshift @headers, 'User-Agent' => $v{ua} if defined $v{ua};
     my $res = raw_request(POST => $path, headers => \@headers,
-                          from => $v{from} || '127.0.0.1');
+                          from => $v{from} || '127.0.0.1',
+                          defined $v{token} ? (content => qq({"visitor":"$v{token}"})) : ());
     return ($res->code, json_of($res) || { unreadable => $res->content });
 }
 
@@ -69,6 +71,31 @@ ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [$true, 1, 1],
          'the first visitor on another key counts there');
 
 ok t_cmp(admin_counts('refresh'), '3/3', 'stored: 3 hits, 3 unique visitors');
+
+# ---- browser profiles: the front end's visitor token ----------------------
+
+my ($tok_a, $tok_b) = ('0123456789abcdef0123456789abcdef', 'fedcba9876543210fedcba9876543210');
+($code, $d) = hit('/visitors-30m/profiles', ua => $chrome, token => $tok_a);
+ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [$true, 1, 1],
+         'a browser profile with its token: counts');
+($code, $d) = hit('/visitors-30m/profiles', ua => $chrome, token => $tok_a);
+ok t_cmp($d->{reason}, 'duplicate', 'the same profile reloading: duplicate');
+($code, $d) = hit('/visitors-30m/profiles', ua => $chrome, token => $tok_b);
+ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [$true, 2, 2],
+         'a second profile of the same browser, same address: another visitor');
+($code, $d) = hit('/visitors-30m/profiles', ua => $chrome);
+ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [$true, 3, 3],
+         'the same browser without a token (storage blocked): another visitor');
+($code, $d) = hit('/visitors-30m/profiles', ua => $chrome);
+ok t_cmp($d->{reason}, 'duplicate', 'and without a token it reloads as a duplicate');
+($code, $d) = hit('/visitors-30m/profiles', ua => $firefox, token => $tok_a);
+ok t_cmp([$d->{counted}, $d->{count}], [$true, 4],
+         'a token never joins two User-Agents into one visitor');
+($code, $d) = hit('/visitors-30m/profiles', ua => $chrome, token => $tok_a, from => '127.0.0.6');
+ok t_cmp([$d->{counted}, $d->{count}], [$true, 5],
+         'nor two addresses');
+($code, $d) = hit('/visitors-30m/profiles', ua => 'curl/8.5.0', token => $tok_b);
+ok t_cmp($d->{reason}, 'bot', 'a robot with a token is still a robot');
 
 # ---- the end of a visit (VisitCountDedupe 2s) ---------------------------
 

@@ -155,6 +155,72 @@ static void test_reader(void)
        != NULL, "trailing NUL byte refused");
 }
 
+/* Runs the string-member reader for "visitor" on text. */
+static const char *read_visitor(const char *text, char *out, apr_size_t size,
+                                int *found)
+{
+    return vc_json_read_string_member(text, strlen(text), "visitor", out,
+                                      size, found);
+}
+
+static void test_string_member(void)
+{
+    char out[66], deep[200];
+    int found;
+    static const char *good_skips[] = {
+        "{\"a\":1,\"visitor\":\"tok\"}",
+        "{\"a\":-0.5e+3,\"b\":[],\"c\":{},\"visitor\":\"tok\"}",
+        "{\"a\":[1,[2,{\"x\":[true,false,null]}],\"s\\\"\\u00e9\"],"
+        "\"visitor\":\"tok\",\"z\":{\"visitor\":5}}",
+        "{\"visitor\":\"tok\",\"page\":\"/x\",\"n\":0}",
+        "{\"caf\\u00e9\":1,\"visitor\":\"tok\"}",
+    };
+    static const char *bad[] = {
+        "", "[]", "\"visitor\"", "{", "{\"visitor\":}", "{\"visitor\":1}",
+        "{\"visitor\":null}", "{\"visitor\":[\"tok\"]}",
+        "{\"visitor\":\"a\",\"visitor\":\"b\"}", "{\"visitor\":\"tok\"} x",
+        "{\"visitor\":\"to\x01k\"}", "{\"visitor\":\"t\\u0000k\"}",
+        "{\"visitor\":\"t\\u00e9k\"}", "{\"visitor\":\"t\xc3\xa9k\"}",
+        "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":+1}",
+        "{\"a\":tru}", "{\"a\":nul}", "{\"a\":[1,]}", "{\"a\":[1 2]}",
+        "{\"a\":{\"b\"}}", "{\"a\":{1:2}}", "{\"a\":[}", "{\"a\":]}",
+        "{\"a\":\"x}", "{\"a\":1,}", "{\"a\" 1}", "{'a':1}",
+        "{\"a\":[1}", "{\"a\":{\"b\":1]}",
+    };
+    apr_size_t i;
+
+    ok(read_visitor("{}", out, sizeof(out), &found) == NULL && !found,
+       "an empty object: no visitor");
+    ok(read_visitor(" {\"visitor\" : \"0123456789abcdef\"} \n", out,
+                    sizeof(out), &found) == NULL && found
+       && strcmp(out, "0123456789abcdef") == 0, "the visitor member is read");
+    for (i = 0; i < sizeof(good_skips) / sizeof(good_skips[0]); i++) {
+        const char *err = read_visitor(good_skips[i], out, sizeof(out), &found);
+        ok(err == NULL && found && strcmp(out, "tok") == 0,
+           "other members skipped: %s (%s)", good_skips[i], err ? err : "ok");
+    }
+    ok(read_visitor("{\"other\":\"x\"}", out, sizeof(out), &found) == NULL
+       && !found && out[0] == '\0', "no visitor member: not found");
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *err = read_visitor(bad[i], out, sizeof(out), &found);
+        ok(err != NULL, "refused: %s (%s)", bad[i], err ? err : "accepted");
+    }
+    memset(out, 'x', sizeof(out));
+    ok(read_visitor("{\"visitor\":\"0123456789\"}", out, 10, &found) != NULL,
+       "a value longer than the buffer is refused");
+
+    /* Nesting: 32 levels are skipped, 33 are refused, and nothing recurses. */
+    for (i = 0; i < 2; i++) {
+        apr_size_t depth = VC_JSON_MAX_NEST + i, n = 0, k;
+        n += (apr_size_t)sprintf(deep + n, "{\"a\":");
+        for (k = 0; k < depth; k++) deep[n++] = '[';
+        for (k = 0; k < depth; k++) deep[n++] = ']';
+        n += (apr_size_t)sprintf(deep + n, ",\"visitor\":\"tok\"}");
+        ok((read_visitor(deep, out, sizeof(out), &found) == NULL) == (i == 0),
+           "%d nested arrays are %s", (int)depth, i == 0 ? "skipped" : "refused");
+    }
+}
+
 int main(void)
 {
     apr_initialize();
@@ -162,6 +228,7 @@ int main(void)
     test_writer();
     test_escaping();
     test_reader();
+    test_string_member();
     apr_pool_destroy(pool);
     apr_terminate();
     return done_testing();

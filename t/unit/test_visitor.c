@@ -131,24 +131,59 @@ static void test_visitor_id(void)
     }
     s2[31] ^= 1;
 
-    vc_visitor_id(s1, "192.0.2.1", ua, "home", a);
-    vc_visitor_id(s1, "192.0.2.1", ua, "home", b);
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", NULL, a);
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", NULL, b);
     ok(same_id(a, b), "same visitor, same day: same id");
-    vc_visitor_id(s1, "192.0.2.2", ua, "home", b);
+    vc_visitor_id(s1, "192.0.2.2", ua, "home", NULL, b);
     ok(!same_id(a, b), "another address: another id");
-    vc_visitor_id(s1, "192.0.2.1", "Mozilla/5.0 Chrome/126", "home", b);
+    vc_visitor_id(s1, "192.0.2.1", "Mozilla/5.0 Chrome/126", "home", NULL, b);
     ok(!same_id(a, b), "another User-Agent: another id");
-    vc_visitor_id(s1, "192.0.2.1", ua, "blog", b);
+    vc_visitor_id(s1, "192.0.2.1", ua, "blog", NULL, b);
     ok(!same_id(a, b), "another key: another id");
-    vc_visitor_id(s2, "192.0.2.1", ua, "home", b);
+    vc_visitor_id(s2, "192.0.2.1", ua, "home", NULL, b);
     ok(!same_id(a, b), "one bit of the secret's second half changes the id");
     ok(memcmp(a, b, 8) == 0, "... and only the half keyed by it");
-    vc_visitor_id(s1, "ab", "c", "k", a);
-    vc_visitor_id(s1, "a", "bc", "k", b);
+    vc_visitor_id(s1, "ab", "c", "k", NULL, a);
+    vc_visitor_id(s1, "a", "bc", "k", NULL, b);
     ok(!same_id(a, b), "field boundaries are part of the input");
-    vc_visitor_id(s1, NULL, NULL, "k", a);
-    vc_visitor_id(s1, "", "", "k", b);
+    vc_visitor_id(s1, NULL, NULL, "k", NULL, a);
+    vc_visitor_id(s1, "", "", "k", NULL, b);
     ok(same_id(a, b), "missing fields hash as empty");
+
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", NULL, a);
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", "0123456789abcdef", b);
+    ok(!same_id(a, b), "a browser token makes another visitor");
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", "0123456789abcdef", a);
+    ok(same_id(a, b), "the same token again: the same visitor");
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", "0123456789abcdeg", a);
+    ok(!same_id(a, b), "another token (another browser profile): another visitor");
+    vc_visitor_id(s1, "192.0.2.2", ua, "home", "0123456789abcdef", a);
+    ok(!same_id(a, b), "the same token from another address: another visitor");
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", "", a);
+    vc_visitor_id(s1, "192.0.2.1", ua, "home", NULL, b);
+    ok(!same_id(a, b), "an empty token is not the same input as none");
+}
+
+static void test_tokens(void)
+{
+    static const char *const good[] = {
+        "0123456789abcdef", "AbCdEf-_0123456789",
+        "0123456789012345678901234567890123456789012345678901234567890123",
+    };
+    static const char *const bad[] = {
+        "", "0123456789abcde", "0123456789abcdef ", "0123456789abcdef\n",
+        "0123456789+bcdef", "0123456789/bcdef", "0123456789.bcdef",
+        "01234567890123456789012345678901234567890123456789012345678901234",
+        "0123456789abcd\xc3\xa9",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ok(vc_visitor_token_ok(good[i]), "token accepted: %s", good[i]);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ok(!vc_visitor_token_ok(bad[i]), "token refused: \"%s\"", bad[i]);
+    }
 }
 
 static void test_days(void)
@@ -200,6 +235,7 @@ int main(void)
     apr_initialize();
     test_siphash();
     test_visitor_id();
+    test_tokens();
     test_days();
     test_prefetch();
     apr_terminate();
