@@ -6,9 +6,11 @@
  * cross fork().  Each child opens its own in child_init, after privileges
  * are dropped, and closes it with the child pool.  A child whose open
  * fails keeps serving: its handlers answer 503 until it is replaced.
- * Once a day the parent, from the MPM's monitor hook, opens the store
- * briefly to destroy the secrets and seen-sets of days before yesterday
- * and the history past VisitCountHistory.
+ * Twice a day the parent, from the MPM's monitor hook, opens the store
+ * briefly: after midnight, to destroy the secrets and seen-sets of days
+ * before yesterday and the history past VisitCountHistory, and once no
+ * visit begun before midnight can still be running, to destroy
+ * yesterday's.
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -59,35 +61,41 @@ static void store_options(vc_store_options_t *o, server_rec *s)
     o->history_days = vc_conf_history(sc);
 }
 
-/* The UTC day the parent last ran maintenance for. */
-static apr_int64_t maintained_day = -1;
+/* The first day whose visitors the last maintenance kept. */
+static apr_int64_t maintained_from = -1;
 
-/* Runs the daily maintenance when the day has changed since the last run.
- * A failure is logged and tried again at the next monitor call. */
+/* Runs the maintenance when the first day whose secret and seen-set must
+ * be kept has moved since the last run: yesterday's serve the visits begun
+ * before midnight, so they stay until the longest visit window has passed
+ * since.  A failure is logged and tried again at the next monitor call. */
 static void maintain(server_rec *s, apr_pool_t *ptemp)
 {
     apr_int64_t now = vc_clock_now(apr_time_now());
+    apr_int64_t today = vc_day_of(now);
+    apr_int64_t keep_from = now - today * VC_DAY_SECONDS
+                            >= (apr_int64_t)vc_conf_longest_dedupe(s)
+                            ? today : today - 1;
     vc_store_options_t o;
     vc_purged_t purged;
     const char *what = "";
     char buf[120];
     apr_status_t rv;
 
-    if (vc_day_of(now) == maintained_day) {
+    if (keep_from == maintained_from) {
         return;
     }
     store_options(&o, s);
-    rv = vc_store_maintain(&o, now, &purged, &what, ptemp);
+    rv = vc_store_maintain(&o, now, keep_from, &purged, &what, ptemp);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "VC0004: VisitCountDB %s: daily maintenance failed: "
+                     "VC0004: VisitCountDB %s: maintenance failed: "
                      "%s: %s", o.dir, what,
                      vc_store_strerror(rv, buf, sizeof(buf)));
         return;
     }
-    maintained_day = vc_day_of(now);
+    maintained_from = keep_from;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "VC0005: daily maintenance removed %" APR_SIZE_T_FMT
+                 "VC0005: maintenance removed %" APR_SIZE_T_FMT
                  " secrets, %" APR_SIZE_T_FMT " visitor records and %"
                  APR_SIZE_T_FMT " daily buckets", purged.secrets,
                  purged.seen, purged.buckets);
@@ -130,7 +138,7 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                  " bytes, durability %s, %u readers", o.dir, o.map_size,
                  o.durability == VC_DURABILITY_STRICT ? "strict" : "relaxed",
                  o.max_readers);
-    maintained_day = -1;
+    maintained_from = -1;
     maintain(s, ptemp);
     return OK;
 }

@@ -34,6 +34,8 @@ void *vc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->durability = MERGE_INT(durability);
     sc->history_days = add->history_days ? add->history_days
                                          : base->history_days;
+    sc->longest_dedupe = add->longest_dedupe > base->longest_dedupe
+                         ? add->longest_dedupe : base->longest_dedupe;
     return sc;
 }
 
@@ -212,6 +214,21 @@ unsigned int vc_conf_history(const vc_server_conf *sc)
     return sc->history_days ? sc->history_days : VC_DEFAULT_HISTORY;
 }
 
+apr_uint32_t vc_conf_longest_dedupe(server_rec *main_server)
+{
+    apr_uint32_t longest = VC_DEFAULT_DEDUPE;
+    server_rec *s;
+
+    for (s = main_server; s; s = s->next) {
+        const vc_server_conf *sc = ap_get_module_config(s->module_config,
+                                                        &visitcount_module);
+        if (sc->longest_dedupe > longest) {
+            longest = sc->longest_dedupe;
+        }
+    }
+    return longest;
+}
+
 const char *vc_conf_default_key(const vc_dir_conf *dc)
 {
     return dc->default_key ? dc->default_key : VC_DEFAULT_KEY;
@@ -317,6 +334,7 @@ static const char *set_history(cmd_parms *cmd, void *dummy, const char *arg)
 static const char *set_dedupe(cmd_parms *cmd, void *dcv, const char *arg)
 {
     vc_dir_conf *dc = dcv;
+    vc_server_conf *sc = server_conf(cmd);
     apr_uint64_t secs;
 
     if (!strcasecmp(arg, "off")) {
@@ -329,6 +347,9 @@ static const char *set_dedupe(cmd_parms *cmd, void *dcv, const char *arg)
                            "(as 30m, 90s, 2h)", NULL);
     }
     dc->dedupe = (int)secs;
+    if (secs > sc->longest_dedupe) {
+        sc->longest_dedupe = (apr_uint32_t)secs;
+    }
     return NULL;
 }
 

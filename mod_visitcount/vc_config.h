@@ -31,6 +31,8 @@ typedef struct {
     apr_uint64_t map_size;       /* 0: VC_DEFAULT_MAP_SIZE */
     int durability;              /* VC_UNSET: VC_DEFAULT_DURABILITY */
     unsigned int history_days;   /* 0: VC_DEFAULT_HISTORY */
+    apr_uint32_t longest_dedupe; /* longest VisitCountDedupe in this
+                                    server's sections, seconds */
     /* Paths of this server's <Location> sections that map one of our
      * handlers, without trailing '/' ("" for "/"): keys are taken from
      * the URL below them.  Filled by vc_config_find_mounts(). */
@@ -71,6 +73,9 @@ const char *vc_conf_db_dir(const vc_server_conf *sc);
 apr_uint64_t vc_conf_map_size(const vc_server_conf *sc);
 vc_durability_e vc_conf_durability(const vc_server_conf *sc);
 unsigned int vc_conf_history(const vc_server_conf *sc);
+/* The longest visit any scope of any server may count with: the longest
+ * VisitCountDedupe configured, and at least the default. */
+apr_uint32_t vc_conf_longest_dedupe(server_rec *main_server);
 const char *vc_conf_default_key(const vc_dir_conf *dc);
 apr_uint32_t vc_conf_dedupe(const vc_dir_conf *dc);
 int vc_conf_unique(const vc_dir_conf *dc);

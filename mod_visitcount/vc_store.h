@@ -133,12 +133,13 @@ typedef struct {
     apr_size_t secrets, seen, buckets;
 } vc_purged_t;
 
-/* Parent, once a day: opens the environment, destroys the secrets and
- * seen-sets of days before yesterday and the daily buckets older than
+/* Parent, twice a day: opens the environment, destroys the secrets and
+ * seen-sets of the days before keep_from and the daily buckets older than
  * history_days, in short transactions, and closes it again. */
 apr_status_t vc_store_maintain(const vc_store_options_t *opts,
-                               apr_int64_t now, vc_purged_t *purged,
-                               const char **what, apr_pool_t *ptemp);
+                               apr_int64_t now, apr_int64_t keep_from,
+                               vc_purged_t *purged, const char **what,
+                               apr_pool_t *ptemp);
 
 /* Text for a status from this store: LMDB's own wording for its codes. */
 const char *vc_store_strerror(apr_status_t status, char *buf,

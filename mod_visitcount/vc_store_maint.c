@@ -1,8 +1,8 @@
-/* The parent's daily maintenance of the store: destroying the secrets
- * and seen-records of days before yesterday, and trimming the history to
- * VisitCountHistory, in short transactions so hits are never held up for
- * long.  Runs with the environment opened and closed around it, never
- * across fork().
+/* The parent's maintenance of the store: destroying the secrets and
+ * seen-records of the days no visit can still need, and trimming the
+ * history to VisitCountHistory, in short transactions so hits are never
+ * held up for long.  Runs with the environment opened and closed around
+ * it, never across fork().
  */
 #include "vc_store_db.h"
 
@@ -115,8 +115,8 @@ static int purge(MDB_env *env, MDB_dbi dbi, stale_fn stale, apr_int64_t arg,
 }
 
 apr_status_t vc_store_maintain(const vc_store_options_t *o, apr_int64_t now,
-                               vc_purged_t *purged, const char **what,
-                               apr_pool_t *ptemp)
+                               apr_int64_t keep_from, vc_purged_t *purged,
+                               const char **what, apr_pool_t *ptemp)
 {
     apr_int64_t today = vc_day_of(now);
     MDB_env *env;
@@ -130,11 +130,9 @@ apr_status_t vc_store_maintain(const vc_store_options_t *o, apr_int64_t now,
     }
     if ((rc = vc_store_dbs_open(env, 0, &db, what)) == MDB_SUCCESS) {
         *what = "purging old secrets, visitors and history";
-        /* Yesterday's secret and seen-set still serve dedupe windows that
-         * began before midnight; anything older goes. */
-        if ((rc = purge(env, db.secrets, stale_by_day, today - 1,
+        if ((rc = purge(env, db.secrets, stale_by_day, keep_from,
                         &purged->secrets)) == MDB_SUCCESS
-            && (rc = purge(env, db.seen, stale_by_day, today - 1,
+            && (rc = purge(env, db.seen, stale_by_day, keep_from,
                            &purged->seen)) == MDB_SUCCESS) {
             rc = purge(env, db.daily, stale_bucket,
                        today - (apr_int64_t)o->history_days + 1,

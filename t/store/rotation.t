@@ -6,8 +6,10 @@
 #     (yesterday's secret and seen-set serve the window);
 #   - after the window, the new day's first visit is a unique visitor again;
 #   - the secret and the seen-set survive a restart within the day;
-#   - two days later the parent's daily maintenance destroys both, and
-#     trims the history to VisitCountHistory, without a restart;
+#   - once the longest VisitCountDedupe has passed since midnight, the
+#     parent destroys yesterday's secret and seen-set, without a restart;
+#   - two days later it destroys today's too, and trims the history to
+#     VisitCountHistory;
 #   - ?days=N fills the days without hits with zeros.
 use strict;
 use warnings FATAL => 'all';
@@ -25,7 +27,7 @@ use VCServer;
 
 my ($mdb_stat) = grep { -x } map { "$_/mdb_stat" } split /:/, $ENV{PATH} // '';
 
-plan tests => 19, need { 'mdb_stat is not installed (lmdb-utils)' => $mdb_stat };
+plan tests => 22, need { 'mdb_stat is not installed (lmdb-utils)' => $mdb_stat };
 
 my $chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 '
            . '(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -82,7 +84,7 @@ ok t_cmp($srv->start, 1, 'server starts six seconds before a UTC midnight');
 my $today = call(GET => '/short/s?days=1')->{daily}[0]{date} // 'none';
 if ($today ne date_of($day_d - 1)) {
     skip("the module was built without --enable-test-hooks (its date is $today)", 0)
-        for 2 .. 19;
+        for 2 .. 22;
     exit;
 }
 ok t_cmp($today, date_of($day_d - 1), 'the server lives on the shifted clock');
@@ -121,19 +123,34 @@ ok t_cmp($d->{reason} // 'counted', 'duplicate',
          'the visit begun before the restart is still recognised');
 ok t_cmp(call(GET => '/long/l')->{count}, 1, 'long/l still counts 1');
 
+# ---- once no visit begun before midnight can run, yesterday's go -----------
+
+# The parent reads the clock file at its next monitor run (about every
+# 10 s) and purges without any restart.
+sub wait_for {
+    my ($db, $want) = @_;
+    my $deadline = time + 45;
+    sleep 0.5 while time < $deadline && entries($db) ne $want;
+    return entries($db);
+}
+# /long's 30 minutes is the longest VisitCountDedupe configured.
+set_offset($offset + 1800);
+ok t_cmp(wait_for('secrets', 1), 1,
+         'at 00:30, the end of the longest visit window, yesterday\'s secret is destroyed');
+ok t_cmp(entries('seen'), 1, 'and yesterday\'s visitors: only today\'s one is left');
+$d = call(POST => '/long/l');
+ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [JSON::PP::true, 2, 2],
+         'the visit begun before midnight is over: a new one, the day\'s unique visitor');
+
 # ---- two days later: maintenance destroys what identifies visitors ---------
 
 my $seen_before = entries('seen');
 ok t_cmp($seen_before > 0 ? 1 : 0, 1, "the seen-set holds visitors ($seen_before)");
 set_offset($offset + 2 * 86400);
-# The parent reads the clock file at its next monitor run (about every
-# 10 s) and purges without any restart.
-my $deadline = time + 45;
-sleep 0.5 while time < $deadline && entries('secrets') ne '0';
-ok t_cmp(entries('secrets'), 0, 'the secrets are destroyed within the monitor interval');
+ok t_cmp(wait_for('secrets', 0), 0, 'the secrets are destroyed within the monitor interval');
 ok t_cmp(entries('seen'), 0, 'and the seen-set too');
-ok t_cmp(entries('daily'), 1,
-         'history trimmed to VisitCountHistory 3: only the bucket of day D remains');
+ok t_cmp(entries('daily'), 2,
+         'history trimmed to VisitCountHistory 3: only the buckets of day D remain');
 
 # New children pick up the new date.
 $srv->stop;
