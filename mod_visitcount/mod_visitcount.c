@@ -136,8 +136,14 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "VC0002: store %s ready: map size %" APR_UINT64_T_FMT
                  " bytes, durability %s, %u readers", o.dir, o.map_size,
-                 o.durability == VC_DURABILITY_STRICT ? "strict" : "relaxed",
-                 o.max_readers);
+                 vc_durability_name(o.durability), o.max_readers);
+    if (o.durability != VC_DURABILITY_STRICT && !o.threaded) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "VC0006: VisitCountDurability %s: this MPM runs one "
+                     "request per process, so each hit commits alone%s",
+                     vc_durability_name(o.durability),
+                     o.durability == VC_DURABILITY_GROUP ? " (as strict)" : "");
+    }
     maintained_from = -1;
     maintain(s, ptemp);
     return OK;
@@ -174,6 +180,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(vc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(vc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(vc_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(vc_api_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(vc_page_fixup, after_dir, NULL, APR_HOOK_LAST);
     ap_hook_handler(vc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

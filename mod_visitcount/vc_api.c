@@ -490,6 +490,18 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
     return vc_read_key(r, key, "no-cache", ndays);
 }
 
+int vc_api_map_to_storage(request_rec *r)
+{
+    /* The counter's URLs are not files: like mod_proxy, skip httpd's walk
+     * of the file system for them (a stat per path component, and a look
+     * for .htaccess in each directory when overrides are allowed). */
+    if (!vc_config_mount(r)) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, "visitcount:", r->uri, NULL);
+    return OK;
+}
+
 int vc_api_handler(request_rec *r)
 {
     const vc_dir_conf *dc;

@@ -25,6 +25,10 @@ typedef struct {
 /* The handler hook for both handlers. */
 int vc_api_handler(request_rec *r);
 
+/* map_to_storage hook: the URLs below a <Location> mapped to one of our
+ * handlers are not files, so the file-system walk is skipped for them. */
+int vc_api_map_to_storage(request_rec *r);
+
 /* The admin API below its mount (path as from the raw URL, NULL when
  * malformed); cors_ok says whether the request's origin is allowed. */
 int vc_admin_api(request_rec *r, const char *path, int cors_ok);

@@ -303,12 +303,15 @@ static const char *set_durability(cmd_parms *cmd, void *dummy, const char *arg)
     if (!strcasecmp(arg, "strict")) {
         sc->durability = VC_DURABILITY_STRICT;
     }
+    else if (!strcasecmp(arg, "group")) {
+        sc->durability = VC_DURABILITY_GROUP;
+    }
     else if (!strcasecmp(arg, "relaxed")) {
         sc->durability = VC_DURABILITY_RELAXED;
     }
     else {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
-                           "' is not strict or relaxed", NULL);
+                           "' is not strict, group or relaxed", NULL);
     }
     return NULL;
 }
@@ -423,8 +426,9 @@ const command_rec vc_cmds[] = {
     AP_INIT_TAKE1("VisitCountMapSize", set_map_size, NULL, RSRC_CONF,
                   "Largest size the database may grow to (K, M, G suffixes)"),
     AP_INIT_TAKE1("VisitCountDurability", set_durability, NULL, RSRC_CONF,
-                  "strict: each hit flushed before its reply; relaxed: "
-                  "flushed every second"),
+                  "strict: each hit flushed before its reply; group: "
+                  "hits arriving together share the flush; relaxed: the "
+                  "last commit may be lost in an OS crash"),
     AP_INIT_TAKE1("VisitCountHistory", set_history, NULL, RSRC_CONF,
                   "Days of daily counts kept per key"),
     /* API behaviour: per directory or location. */

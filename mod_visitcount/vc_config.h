@@ -14,7 +14,7 @@
 #define VC_DEFAULT_MAP_SIZE ((apr_uint64_t)64 << 20)
 #define VC_MIN_MAP_SIZE     ((apr_uint64_t)64 << 10)
 #define VC_MAX_MAP_SIZE     ((apr_uint64_t)1 << 40)
-#define VC_DEFAULT_DURABILITY VC_DURABILITY_STRICT
+#define VC_DEFAULT_DURABILITY VC_DURABILITY_GROUP
 #define VC_DEFAULT_KEY "default"
 #define VC_DEFAULT_DEDUPE 1800          /* seconds: 30m */
 #define VC_MAX_DEDUPE 86400             /* a visit fits in yesterday + today */

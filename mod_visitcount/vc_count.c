@@ -178,6 +178,11 @@ apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
     if (result & VC_HIT_SEEN_FULL) {
         log_seen_full(r);
     }
+    if (result & VC_HIT_REDONE) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r,
+                      "VC0207: the group commit holding the hit on key '%s' "
+                      "failed; the hit was committed alone", key);
+    }
     return rv;
 }
 

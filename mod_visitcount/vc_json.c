@@ -126,23 +126,28 @@ static void put_escaped(vc_json_t *j, const char *str, apr_size_t n)
     PUT_LIT(j, "\"");
     while (i < n) {
         unsigned char c = s[i];
-        apr_size_t seq;
+        apr_size_t seq, run;
         char esc[6];
 
+        /* A run of bytes that need no escape goes in one copy: keys and
+         * member names are all such runs. */
+        for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x80
+                      && s[run] != '"' && s[run] != '\\' && s[run] != '<'
+                      && s[run] != '>' && s[run] != '&'; run++) {
+        }
+        if (run > i) {
+            put(j, (const char *)s + i, run - i);
+            i = run;
+            continue;
+        }
         switch (c) {
         case '"':  PUT_LIT(j, "\\\""); i++; continue;
         case '\\': PUT_LIT(j, "\\\\"); i++; continue;
         case '\n': PUT_LIT(j, "\\n");  i++; continue;
         case '\r': PUT_LIT(j, "\\r");  i++; continue;
         case '\t': PUT_LIT(j, "\\t");  i++; continue;
-        case '<': case '>': case '&':
-            break;
         default:
-            if (c >= 0x20 && c < 0x80) {
-                put(j, (const char *)s + i, 1);
-                i++;
-                continue;
-            }
+            break;
         }
         if (c < 0x80) {
             /* Control characters and the HTML-significant three. */

@@ -62,6 +62,12 @@ const char *vc_store_strerror(apr_status_t status, char *buf,
     return apr_strerror(status, buf, bufsize);
 }
 
+const char *vc_durability_name(vc_durability_e d)
+{
+    return d == VC_DURABILITY_GROUP ? "group"
+         : d == VC_DURABILITY_RELAXED ? "relaxed" : "strict";
+}
+
 MDB_val vc_store_val(const char *s)
 {
     MDB_val v;
@@ -84,8 +90,13 @@ int vc_store_env_open(MDB_env **envp, const vc_store_options_t *o,
     unsigned int flags = MDB_NOTLS;
     int rc;
 
+    /* relaxed flushes the data of each commit but not the meta page that
+     * makes it current: LMDB keeps the database intact and an OS crash
+     * can only undo the last commit (which the flusher bounds to a
+     * second).  MDB_NOSYNC would skip the data flush too, and with it the
+     * write ordering that keeps the database intact. */
     if (o->durability == VC_DURABILITY_RELAXED) {
-        flags |= MDB_NOSYNC;
+        flags |= MDB_NOMETASYNC;
     }
     if ((rc = mdb_env_create(&env)) != MDB_SUCCESS) {
         *what = "mdb_env_create";
@@ -254,7 +265,9 @@ apr_status_t vc_store_prepare(const vc_store_options_t *o,
     return APR_SUCCESS;
 }
 
-/* ---- relaxed durability: one flusher thread per process -------------- */
+/* ---- relaxed durability: one flusher thread per process --------------
+ * It makes the last commit durable within a second when hits stop, so an
+ * OS crash costs at most the commits of the last second. */
 
 static void *APR_THREAD_FUNC flusher_main(apr_thread_t *thread, void *data)
 {
@@ -295,6 +308,9 @@ static apr_status_t store_cleanup(void *data)
         apr_thread_join(&ignored, st->flusher);
         st->flusher = NULL;
     }
+    while (st->idle_readers && st->idle_readers->nelts > 0) {
+        mdb_txn_abort(*(MDB_txn **)apr_array_pop(st->idle_readers));
+    }
     if (st->env) {
         mdb_env_sync(st->env, 1);
         mdb_env_close(st->env);
@@ -314,6 +330,9 @@ apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
     st->history_days = o->history_days;
     st->seen_max = (apr_size_t)VC_SEEN_MAX(o->map_size);
     st->secrets[0].day = st->secrets[1].day = -1;
+    /* At most one idle read transaction per thread: the array never grows
+     * past the thread count, so pushes stop allocating once warm. */
+    st->idle_readers = apr_array_make(pool, 64, sizeof(MDB_txn *));
     if ((rc = vc_store_env_open(&st->env, o, what)) != MDB_SUCCESS) {
         return vc_store_rc(rc);
     }
@@ -326,8 +345,15 @@ apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
     if (o->threaded
         && ((rv = apr_thread_rwlock_create(&st->txn_lock, pool))
             || (rv = apr_thread_mutex_create(&st->secret_mutex,
+                                             APR_THREAD_MUTEX_DEFAULT, pool))
+            || (rv = apr_thread_mutex_create(&st->reader_mutex,
                                              APR_THREAD_MUTEX_DEFAULT, pool)))) {
         *what = "creating the store's thread locks";
+        return rv;
+    }
+    if (o->threaded && o->durability != VC_DURABILITY_STRICT
+        && (rv = vc_store_batch_create(st, pool)) != APR_SUCCESS) {
+        *what = "setting up group commit";
         return rv;
     }
     if (o->durability == VC_DURABILITY_RELAXED) {
@@ -360,17 +386,46 @@ static void txn_unlock(vc_store_t *st)
     }
 }
 
+/* A read transaction: a reset one from the cache, renewed (no allocation,
+ * and it keeps its reader slot), or a new one. */
+static int read_begin(vc_store_t *st, MDB_txn **txn)
+{
+    MDB_txn *cached = NULL;
+    int rc;
+
+    if (st->reader_mutex) {
+        apr_thread_mutex_lock(st->reader_mutex);
+    }
+    if (st->idle_readers->nelts > 0) {
+        cached = *(MDB_txn **)apr_array_pop(st->idle_readers);
+    }
+    if (st->reader_mutex) {
+        apr_thread_mutex_unlock(st->reader_mutex);
+    }
+    if (!cached) {
+        return mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+    }
+    if ((rc = mdb_txn_renew(cached)) != MDB_SUCCESS) {
+        mdb_txn_abort(cached);
+        return rc;
+    }
+    *txn = cached;
+    return MDB_SUCCESS;
+}
+
 /* Begins a transaction under the shared lock.  Adopts a map another
  * process grew, and sweeps dead readers when the table is full, each
- * once.  On success the caller must end the transaction and then call
- * txn_unlock(). */
+ * once.  On success the caller must end the transaction with exactly one
+ * of vc_store_txn_commit(), vc_store_txn_abort() or (read-only)
+ * vc_store_read_end(). */
 int vc_store_txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn)
 {
     int rc, tries;
 
     for (tries = 0; tries < 3; tries++) {
         txn_lock(st);
-        rc = mdb_txn_begin(st->env, NULL, flags, txn);
+        rc = flags & MDB_RDONLY ? read_begin(st, txn)
+                                : mdb_txn_begin(st->env, NULL, flags, txn);
         if (rc == MDB_SUCCESS) {
             return rc;
         }
@@ -413,6 +468,19 @@ int vc_store_txn_commit(vc_store_t *st, MDB_txn *txn)
 void vc_store_txn_abort(vc_store_t *st, MDB_txn *txn)
 {
     mdb_txn_abort(txn);
+    txn_unlock(st);
+}
+
+void vc_store_read_end(vc_store_t *st, MDB_txn *txn)
+{
+    mdb_txn_reset(txn);
+    if (st->reader_mutex) {
+        apr_thread_mutex_lock(st->reader_mutex);
+    }
+    *(MDB_txn **)apr_array_push(st->idle_readers) = txn;
+    if (st->reader_mutex) {
+        apr_thread_mutex_unlock(st->reader_mutex);
+    }
     txn_unlock(st);
 }
 
@@ -485,7 +553,7 @@ apr_status_t vc_store_list(vc_store_t *st, const char *prefix,
         return vc_store_rc(rc);
     }
     if ((rc = mdb_cursor_open(txn, st->db.counts, &cur)) != MDB_SUCCESS) {
-        vc_store_txn_abort(st, txn);
+        vc_store_read_end(st, txn);
         return vc_store_rc(rc);
     }
     /* Start at whichever of prefix and after sorts later. */
@@ -516,6 +584,6 @@ apr_status_t vc_store_list(vc_store_t *st, const char *prefix,
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    vc_store_txn_abort(st, txn);
+    vc_store_read_end(st, txn);
     return rc == MDB_NOTFOUND ? APR_SUCCESS : vc_store_rc(rc);
 }

@@ -16,10 +16,18 @@
 
 #include <sys/types.h>
 
+/* When a hit is on disk.  Under a threaded MPM, group and relaxed commit
+ * the hits that arrive together in one transaction (group commit); with
+ * one thread per process (prefork) each hit is its own transaction. */
 typedef enum {
-    VC_DURABILITY_STRICT = 0,   /* synchronous commit per hit */
-    VC_DURABILITY_RELAXED = 1   /* no flush per hit; flushed every second */
+    VC_DURABILITY_STRICT = 0,   /* one synchronous commit per hit */
+    VC_DURABILITY_GROUP = 1,    /* synchronous commit per group of hits */
+    VC_DURABILITY_RELAXED = 2   /* per group, data flushed, meta page not
+                                   (MDB_NOMETASYNC); synced within 1 s */
 } vc_durability_e;
+
+/* "strict", "group" or "relaxed". */
+const char *vc_durability_name(vc_durability_e d);
 
 #define VC_STORE_ERRSPACE  (APR_OS_START_USERERR + 7700)
 #define VC_STORE_FULL      (VC_STORE_ERRSPACE + 0)  /* map full: 507 */
@@ -84,13 +92,17 @@ apr_status_t vc_store_open(vc_store_t **store,
 #define VC_HIT_COUNTED 1        /* the hit counted */
 #define VC_HIT_SEEN_FULL 2      /* the seen-set was full: counted, but the
                                    visitor could not be remembered */
+#define VC_HIT_REDONE 4         /* its group-commit batch failed, and it was
+                                   redone in a transaction of its own */
 
-/* One hit at Unix time now, in one write transaction: unless visit says
- * it repeats a visit still inside its dedupe window (counts untouched),
- * adds 1 to key's count and to today's bucket, and 1 to both unique
- * counts when this is the visitor's first hit on key today.  *after holds
- * the counts after it either way; *result the VC_HIT_ bits.  visit may be
- * NULL. */
+/* One hit at Unix time now, in one write transaction (shared with the
+ * hits other threads of this process make at the same moment, under group
+ * commit): unless visit says it repeats a visit still inside its dedupe
+ * window (counts untouched), adds 1 to key's count and to today's bucket,
+ * and 1 to both unique counts when this is the visitor's first hit on key
+ * today.  *after holds the counts after it either way; *result the VC_HIT_
+ * bits.  Returns once the hit is as durable as the store's mode promises;
+ * on failure nothing of it was stored.  visit may be NULL. */
 apr_status_t vc_store_hit(vc_store_t *store, const char *key,
                           const vc_visit_t *visit, apr_int64_t now,
                           vc_counts_t *after, unsigned int *result);

@@ -11,6 +11,7 @@
 
 #include "apr_thread_mutex.h"
 #include "apr_thread_cond.h"
+#include "apr_thread_cond.h"
 #include "apr_thread_proc.h"
 #include "apr_thread_rwlock.h"
 
@@ -43,6 +44,12 @@ struct vc_store {
      * by another process takes it exclusively (LMDB requires that no
      * transaction is live in this process then).  NULL when unthreaded. */
     apr_thread_rwlock_t *txn_lock;
+    /* Read transactions reset after use, to renew rather than allocate;
+     * under reader_mutex (NULL when unthreaded). */
+    apr_array_header_t *idle_readers;
+    apr_thread_mutex_t *reader_mutex;
+    /* Group commit (NULL when each hit commits alone). */
+    struct vc_batch *batch;
     /* Relaxed durability: commits since the last flush, and the flusher. */
     volatile apr_uint32_t unflushed;
     apr_thread_t *flusher;
@@ -72,10 +79,35 @@ int vc_store_dbs_open(MDB_env *env, int create, vc_dbis_t *db,
 
 /* A transaction of this process's store: begun under the shared lock
  * (adopting a grown map and sweeping dead readers as needed), and ended
- * by exactly one of commit or abort, which release the lock. */
+ * by exactly one of commit or abort, or for a read-only one read_end,
+ * which keeps it for reuse; each releases the lock. */
 int vc_store_txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn);
 int vc_store_txn_commit(vc_store_t *st, MDB_txn *txn);
 void vc_store_txn_abort(vc_store_t *st, MDB_txn *txn);
+void vc_store_read_end(vc_store_t *st, MDB_txn *txn);
+
+/* One hit inside txn, as vc_store_hit() describes it.  Returns
+ * APR_SUCCESS (VC_HIT_COUNTED in *result when it wrote anything),
+ * VC_STORE_MAXED (nothing written), or an LMDB failure, after which txn
+ * can only be aborted. */
+apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
+                                const char *key, const vc_visit_t *vis,
+                                apr_int64_t now, vc_counts_t *after,
+                                unsigned int *result);
+
+/* One hit in a transaction of its own. */
+apr_status_t vc_store_hit_alone(vc_store_t *st, const char *key,
+                                const vc_visit_t *vis, apr_int64_t now,
+                                vc_counts_t *after, unsigned int *result);
+
+/* Group commit (vc_store_batch.c): sets up st->batch, in pool. */
+apr_status_t vc_store_batch_create(vc_store_t *st, apr_pool_t *pool);
+
+/* A hit through st->batch: queued with the hits of other threads, and
+ * committed with them by whichever thread leads the next batch. */
+apr_status_t vc_store_batch_hit(vc_store_t *st, const char *key,
+                                const vc_visit_t *vis, apr_int64_t now,
+                                vc_counts_t *after, unsigned int *result);
 
 /* key's totals inside txn; an absent key reads as zeros. */
 int vc_store_read_counts(vc_store_t *st, MDB_txn *txn, const char *key,

@@ -247,36 +247,28 @@ static int check_visitor(vc_store_t *st, MDB_txn *txn, const vc_visit_t *vis,
     return mdb_put(txn, st->db.seen, &k, &v, 0);
 }
 
-apr_status_t vc_store_hit(vc_store_t *st, const char *key,
-                          const vc_visit_t *vis, apr_int64_t now,
-                          vc_counts_t *after, unsigned int *result)
+apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
+                                const char *key, const vc_visit_t *vis,
+                                apr_int64_t now, vc_counts_t *after,
+                                unsigned int *result)
 {
-    MDB_txn *txn;
     int rc, duplicate = 0, first_today = 0, full = 0;
 
     *result = 0;
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+    if ((rc = vc_store_read_counts(st, txn, key, after, NULL)) != MDB_SUCCESS) {
         return vc_store_rc(rc);
     }
-    if ((rc = vc_store_read_counts(st, txn, key, after, NULL)) != MDB_SUCCESS) {
-        goto fail;
-    }
     if (after->count == APR_UINT64_MAX) {
-        vc_store_txn_abort(st, txn);
         return VC_STORE_MAXED;
     }
     if (vis && vis->id) {
         rc = check_visitor(st, txn, vis, now, &duplicate, &first_today,
                            &full);
         if (rc != MDB_SUCCESS) {
-            goto fail;
+            return vc_store_rc(rc);
         }
         if (duplicate) {
-            vc_store_txn_abort(st, txn);         /* nothing changed */
-            return APR_SUCCESS;
+            return APR_SUCCESS;                 /* nothing changed */
         }
     }
     first_today = first_today && vis->unique;
@@ -287,16 +279,46 @@ apr_status_t vc_store_hit(vc_store_t *st, const char *key,
     if ((rc = vc_store_write_counts(st, txn, key, after)) != MDB_SUCCESS
         || (rc = add_to_bucket(st, txn, key, vc_day_of(now),
                                first_today)) != MDB_SUCCESS) {
-        goto fail;
+        return vc_store_rc(rc);
     }
-    if ((rc = vc_store_txn_commit(st, txn)) == MDB_SUCCESS) {
-        *result = VC_HIT_COUNTED | (full ? VC_HIT_SEEN_FULL : 0);
-    }
-    return vc_store_rc(rc);
+    *result = VC_HIT_COUNTED | (full ? VC_HIT_SEEN_FULL : 0);
+    return APR_SUCCESS;
+}
 
-fail:
-    vc_store_txn_abort(st, txn);
+apr_status_t vc_store_hit_alone(vc_store_t *st, const char *key,
+                                const vc_visit_t *vis, apr_int64_t now,
+                                vc_counts_t *after, unsigned int *result)
+{
+    MDB_txn *txn;
+    apr_status_t rv;
+    int rc;
+
+    *result = 0;
+    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+        return vc_store_rc(rc);
+    }
+    rv = vc_store_apply_hit(st, txn, key, vis, now, after, result);
+    if (rv != APR_SUCCESS || !(*result & VC_HIT_COUNTED)) {
+        vc_store_txn_abort(st, txn);            /* failed, or nothing to do */
+        *result = 0;
+        return rv;
+    }
+    if ((rc = vc_store_txn_commit(st, txn)) != MDB_SUCCESS) {
+        *result = 0;
+    }
     return vc_store_rc(rc);
+}
+
+apr_status_t vc_store_hit(vc_store_t *st, const char *key,
+                          const vc_visit_t *vis, apr_int64_t now,
+                          vc_counts_t *after, unsigned int *result)
+{
+    *result = 0;
+    if (!st) {
+        return VC_STORE_CLOSED;
+    }
+    return st->batch ? vc_store_batch_hit(st, key, vis, now, after, result)
+                     : vc_store_hit_alone(st, key, vis, now, after, result);
 }
 
 /* Fills daily[0 .. ndays-1] with key's buckets for the ndays days ending
@@ -355,7 +377,7 @@ apr_status_t vc_store_get(vc_store_t *st, const char *key,
     if (rc == MDB_SUCCESS && ndays > 0) {
         rc = read_history(st, txn, key, last_day, ndays, daily);
     }
-    vc_store_txn_abort(st, txn);
+    vc_store_read_end(st, txn);
     return vc_store_rc(rc);
 }
 
@@ -416,7 +438,7 @@ static apr_status_t secret_load(vc_store_t *st, apr_int64_t day, int create,
     if (rc == MDB_SUCCESS && v.mv_size == VC_SECRET_LEN) {
         memcpy(secret, v.mv_data, VC_SECRET_LEN);
     }
-    vc_store_txn_abort(st, txn);
+    vc_store_read_end(st, txn);
     if (rc == MDB_SUCCESS) {
         *found = v.mv_size == VC_SECRET_LEN;
         return *found ? APR_SUCCESS : vc_store_rc(MDB_CORRUPTED);

@@ -43,6 +43,7 @@ sub new {
         docroot => $args{docroot} || "$dir/htdocs",
         conf => $args{conf} || '', port => free_port(),
         modules => $args{modules} || [], module_defaults => $args{module_defaults},
+        mpm_conf => $args{mpm_conf},
     }, $class;
     remove_tree($dir);                  # every run starts from nothing
     make_path("$dir/conf", "$dir/logs", $self->{docroot});
@@ -85,6 +86,21 @@ sub write_conf {
     my $db = defined $self->{db} ? qq{VisitCountDB "$self->{db}"\n} : '';
     # Most tests need every request to count; module_defaults keeps the
     # module's own filters, as a real site runs it.
+    # Small process limits unless the test asks for others (mpm_conf).
+    my $mpm_conf = $self->{mpm_conf} // <<'EOC';
+<IfModule mpm_prefork_module>
+    StartServers 2
+    MinSpareServers 1
+    MaxSpareServers 3
+    MaxRequestWorkers 6
+</IfModule>
+<IfModule !mpm_prefork_module>
+    StartServers 1
+    ServerLimit 2
+    ThreadsPerChild 4
+    MaxRequestWorkers 8
+</IfModule>
+EOC
     my $count_all = $self->{module_defaults} ? '' : <<'EOC';
 # Count every request, as most tests need; a test of the visitor filters
 # switches them back on in its own directives below.
@@ -109,18 +125,7 @@ DirectoryIndex index.html
 <Directory "$self->{docroot}">
     Require all granted
 </Directory>
-<IfModule mpm_prefork_module>
-    StartServers 2
-    MinSpareServers 1
-    MaxSpareServers 3
-    MaxRequestWorkers 6
-</IfModule>
-<IfModule !mpm_prefork_module>
-    StartServers 1
-    ServerLimit 2
-    ThreadsPerChild 4
-    MaxRequestWorkers 8
-</IfModule>
+$mpm_conf
 $db$self->{conf}
 EOF
     close $fh or die "$!";

@@ -1,9 +1,11 @@
-# Exactness under concurrency, against the main test server (strict
-# durability, whatever MPM this run uses): 64 client processes send 20,000
-# POSTs over keep-alive HTTP/1.1 connections to one fresh key, then the
-# same to 8 keys.  Every 200 reply must carry a distinct count, the counts
-# must be exactly 1..N, and the final read must equal N = 20,000 with no
-# failed request.
+# Exactness under concurrency, in each durability mode: against the main
+# test server (strict), then private servers in group and relaxed mode
+# (whatever MPM this run uses; under a threaded MPM these commit the hits
+# of concurrent threads together).  64 client processes send 20,000 POSTs
+# over keep-alive HTTP/1.1 connections to one fresh key, then the same to
+# 8 keys.  Every 200 reply must carry a distinct count, the counts must be
+# exactly 1..N, and the final read must equal N = 20,000 with no failed
+# request.
 #
 # A request whose connection ends before any reply has an unknown outcome
 # and is never retried blindly.  Under load the event MPM closes idle
@@ -31,12 +33,14 @@ my $TOTAL    = 20_000;
 my $CLIENTS  = 64;
 my $DEADLINE = 120;     # seconds a client may take before it gives up
 
-plan tests => 9 + 8 * 4, need_fork;
+my @MODES = qw(strict group relaxed);
 
-# The server's port as configured; Apache::TestRequest's own host:port can
-# differ in a test process (APACHE_TEST_PORT=select picks it anew).
-my $port     = Apache::Test::vars('port');
-my $hostport = "127.0.0.1:$port";
+plan tests => @MODES * (9 + 8 * 4), need_fork;
+
+# The server under test: its port and access log.  The main server's port
+# as configured; Apache::TestRequest's own host:port can differ in a test
+# process (APACHE_TEST_PORT=select picks it anew).
+my ($port, $hostport, $access_log);
 my $tmp      = Apache::Test::vars('serverroot') . "/var/exact-$$";
 make_path($tmp);
 
@@ -189,7 +193,7 @@ sub round {
 # is none.  A request is logged just after its reply: wait for $want.
 sub logged_posts {
     my ($key, $want) = @_;
-    my $log = Apache::Test::vars('t_logs') . '/access_log';
+    my $log = $access_log;
     return undef unless -f $log;
     my $until = time + 5;
     while (1) {
@@ -257,20 +261,60 @@ sub report {
     ok t_cmp(scalar @failures, 0, "$what: no request failed");
 }
 
-# --- one key -----------------------------------------------------------------
-my $run = sprintf '%d-%d', $$, time;
-my $one = "load/exact-$run";
-ok t_cmp(read_count($one), 0, 'the key is fresh');
-my $r = round($TOTAL, $one);
-report('one key', $r, $TOTAL, $one);
-check_key($one, $r->{$one}, $TOTAL);
-ok t_cmp($r->{seconds} < $DEADLINE ? 1 : 0, 1, 'one key: done before the deadline');
+# Both rounds against the server listening on $port, in durability $mode.
+sub exact {
+    my $mode = shift;
+    my $run = sprintf '%s-%d-%d', $mode, $$, time;
+    my $one = "load/exact-$run";
+    ok t_cmp(read_count($one), 0, "$mode: the key is fresh");
+    my $r = round($TOTAL, $one);
+    report("$mode, one key", $r, $TOTAL, $one);
+    check_key($one, $r->{$one}, $TOTAL);
+    ok t_cmp($r->{seconds} < $DEADLINE ? 1 : 0, 1, "$mode, one key: done before the deadline");
 
-# --- eight keys --------------------------------------------------------------
-my @eight = map { "load/exact-$run/k$_" } 1 .. 8;
-ok t_cmp(scalar(grep { read_count($_) ne '0' } @eight), 0, 'the 8 keys are fresh');
-$r = round($TOTAL / 8, @eight);
-report('eight keys', $r, $TOTAL, @eight);
-check_key($_, $r->{$_}, $TOTAL / 8) for @eight;
+    my @eight = map { "load/exact-$run/k$_" } 1 .. 8;
+    ok t_cmp(scalar(grep { read_count($_) ne '0' } @eight), 0, "$mode: the 8 keys are fresh");
+    $r = round($TOTAL / 8, @eight);
+    report("$mode, eight keys", $r, $TOTAL, @eight);
+    check_key($_, $r->{$_}, $TOTAL / 8) for @eight;
+}
+
+for my $mode (@MODES) {
+    my $srv;
+    if ($mode eq 'strict') {            # the main test server
+        $port = Apache::Test::vars('port');
+        $access_log = Apache::Test::vars('t_logs') . '/access_log';
+    }
+    else {
+        # The main server's process limits (t/run-suite), and its log format.
+        $srv = VCServer->new(name => "exact-$mode", mpm_conf => <<'EOF', conf => <<"EOF");
+<IfModule mpm_prefork_module>
+    StartServers 4
+    MinSpareServers 4
+    MaxSpareServers 24
+    MaxRequestWorkers 24
+</IfModule>
+<IfModule !mpm_prefork_module>
+    StartServers 1
+    ServerLimit 3
+    ThreadLimit 8
+    ThreadsPerChild 8
+    MaxRequestWorkers 24
+</IfModule>
+EOF
+VisitCountDurability $mode
+CustomLog "logs/access_log" "%h %l %u %t \\\"%r\\\" %>s %b"
+<Location "/api/visits">
+    SetHandler visitcount
+</Location>
+EOF
+        $srv->start or die "the $mode server did not start:\n" . $srv->error_log;
+        $port = $srv->port;
+        $access_log = $srv->dir . '/logs/access_log';
+    }
+    $hostport = "127.0.0.1:$port";
+    exact($mode);
+    $srv->stop if $srv;
+}
 
 remove_tree($tmp);
