@@ -11,6 +11,7 @@
  *   data-target  optional id of the element to fill (default "visitor-counter")
  *   data-days    days in the chart, 0 for none (default 30; the server allows
  *                up to VisitCountHistory)
+ *   data-token   "off": keep nothing in the browser (see below)
  *
  * The visitor token: the server tells visitors apart by address and browser
  * (User-Agent). Two profiles of one browser on one machine look the same, so
@@ -19,7 +20,7 @@
  * it. A token unused for a day is replaced; no visit lasts longer than that
  * (VisitCountDedupe is at most 24h), so replacing it never splits one. Where
  * storage is blocked, no token is sent and the hit counts by address and
- * browser alone.
+ * browser alone, as it does with data-token="off".
  */
 (function () {
   'use strict';
@@ -38,6 +39,7 @@
   const SVG = 'http://www.w3.org/2000/svg';
   const TOKEN_KEY = 'visitcount-visitor';
   const TOKEN_IDLE_MS = 24 * 60 * 60 * 1000;
+  const useToken = attr('data-token') !== 'off';
 
   if (!target || typeof fetch !== 'function') return;
 
@@ -168,7 +170,7 @@
 
   async function run() {
     try {
-      const token = visitorToken();
+      const token = useToken ? visitorToken() : null;
       show(await request('POST', url, token ? JSON.stringify({ visitor: token }) : undefined));
     } catch (err) {
       // The counter is decoration: one quiet line for developers, nothing for visitors.

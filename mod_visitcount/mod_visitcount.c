@@ -59,6 +59,7 @@ static void store_options(vc_store_options_t *o, server_rec *s)
     o->max_readers = max_readers();
     o->threaded = threaded != AP_MPMQ_NOT_SUPPORTED;
     o->history_days = vc_conf_history(sc);
+    o->max_keys = vc_conf_max_keys(sc);
 }
 
 /* The first day whose visitors the last maintenance kept. */
@@ -180,6 +181,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_post_config(vc_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(vc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(vc_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Last among the translators, so Alias and rewrites still apply. */
+    ap_hook_translate_name(vc_api_translate_name, NULL, NULL, APR_HOOK_LAST);
     ap_hook_map_to_storage(vc_api_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(vc_page_fixup, after_dir, NULL, APR_HOOK_LAST);
     ap_hook_handler(vc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);

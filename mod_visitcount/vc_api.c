@@ -20,6 +20,8 @@
 #include "apr_strings.h"
 #include "apr_uri.h"
 
+#include <errno.h>
+
 extern module AP_MODULE_DECLARE_DATA visitcount_module;
 APLOG_USE_MODULE(visitcount);
 
@@ -92,6 +94,15 @@ int vc_store_failure(request_rec *r, apr_status_t status,
     if (status == VC_STORE_FULL) {
         return vc_error_reply(r, HTTP_INSUFFICIENT_STORAGE,
                            "counter store is full");
+    }
+    if (status == VC_STORE_KEYS_FULL) {
+        return vc_error_reply(r, HTTP_INSUFFICIENT_STORAGE,
+                           "counter store holds its most keys "
+                           "(VisitCountMaxKeys); existing keys still count");
+    }
+    if (APR_STATUS_IS_ENOSPC(status) || status == APR_FROM_OS_ERROR(EDQUOT)) {
+        return vc_error_reply(r, HTTP_INSUFFICIENT_STORAGE,
+                           "no space left on the disk of the counter store");
     }
     apr_table_setn(r->headers_out, "Retry-After", VC_RETRY_AFTER);
     return vc_error_reply(r, HTTP_SERVICE_UNAVAILABLE,
@@ -490,16 +501,24 @@ static int public_api(request_rec *r, const vc_dir_conf *dc, const char *path,
     return vc_read_key(r, key, "no-cache", ndays);
 }
 
-int vc_api_map_to_storage(request_rec *r)
+/* The counter's URLs are not files: like mod_proxy, the module maps them
+ * itself, so httpd neither turns them into file names (which fails with
+ * 403 for an absurdly long path) nor walks the file system for them (a
+ * stat per path component, and a look for .htaccess in each directory
+ * when overrides are allowed). */
+int vc_api_translate_name(request_rec *r)
 {
-    /* The counter's URLs are not files: like mod_proxy, skip httpd's walk
-     * of the file system for them (a stat per path component, and a look
-     * for .htaccess in each directory when overrides are allowed). */
-    if (!vc_config_mount(r)) {
+    if (!r->uri || r->uri[0] != '/' || !vc_config_mount(r)) {
         return DECLINED;
     }
     r->filename = apr_pstrcat(r->pool, "visitcount:", r->uri, NULL);
     return OK;
+}
+
+int vc_api_map_to_storage(request_rec *r)
+{
+    return r->filename && !strncmp(r->filename, "visitcount:", 11)
+           ? OK : DECLINED;
 }
 
 int vc_api_handler(request_rec *r)

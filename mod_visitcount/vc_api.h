@@ -25,8 +25,10 @@ typedef struct {
 /* The handler hook for both handlers. */
 int vc_api_handler(request_rec *r);
 
-/* map_to_storage hook: the URLs below a <Location> mapped to one of our
- * handlers are not files, so the file-system walk is skipped for them. */
+/* translate_name and map_to_storage hooks: the URLs below a <Location>
+ * mapped to one of our handlers are not files, so they are given no file
+ * name and the file-system walk is skipped for them. */
+int vc_api_translate_name(request_rec *r);
 int vc_api_map_to_storage(request_rec *r);
 
 /* The admin API below its mount (path as from the raw URL, NULL when

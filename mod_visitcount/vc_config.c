@@ -34,6 +34,7 @@ void *vc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->durability = MERGE_INT(durability);
     sc->history_days = add->history_days ? add->history_days
                                          : base->history_days;
+    sc->max_keys = add->max_keys ? add->max_keys : base->max_keys;
     sc->longest_dedupe = add->longest_dedupe > base->longest_dedupe
                          ? add->longest_dedupe : base->longest_dedupe;
     return sc;
@@ -214,6 +215,11 @@ unsigned int vc_conf_history(const vc_server_conf *sc)
     return sc->history_days ? sc->history_days : VC_DEFAULT_HISTORY;
 }
 
+apr_uint64_t vc_conf_max_keys(const vc_server_conf *sc)
+{
+    return sc->max_keys ? sc->max_keys : VC_DEFAULT_MAX_KEYS;
+}
+
 apr_uint32_t vc_conf_longest_dedupe(server_rec *main_server)
 {
     apr_uint32_t longest = VC_DEFAULT_DEDUPE;
@@ -316,22 +322,41 @@ static const char *set_durability(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-static const char *set_history(cmd_parms *cmd, void *dummy, const char *arg)
+/* A server-wide count from 1 to max, as "a number of <unit>". */
+static const char *global_count(cmd_parms *cmd, const char *arg,
+                                apr_uint64_t max, const char *unit,
+                                apr_uint64_t *out)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    apr_uint64_t days;
 
-    (void)dummy;
     if (err) {
         return err;
     }
-    if (vc_parse_uint(arg, 1, VC_MAX_HISTORY, &days) != 0) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of days "
-                            "from 1 to %d", cmd->cmd->name, arg,
-                            VC_MAX_HISTORY);
+    if (vc_parse_uint(arg, 1, max, out) != 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of %s "
+                            "from 1 to %" APR_UINT64_T_FMT, cmd->cmd->name,
+                            arg, unit, max);
     }
-    server_conf(cmd)->history_days = (unsigned int)days;
     return NULL;
+}
+
+static const char *set_history(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_uint64_t days;
+    const char *err = global_count(cmd, arg, VC_MAX_HISTORY, "days", &days);
+
+    (void)dummy;
+    if (!err) {
+        server_conf(cmd)->history_days = (unsigned int)days;
+    }
+    return err;
+}
+
+static const char *set_max_keys(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    (void)dummy;
+    return global_count(cmd, arg, VC_MAX_MAX_KEYS, "keys",
+                        &server_conf(cmd)->max_keys);
 }
 
 static const char *set_dedupe(cmd_parms *cmd, void *dcv, const char *arg)
@@ -431,6 +456,9 @@ const command_rec vc_cmds[] = {
                   "last commit may be lost in an OS crash"),
     AP_INIT_TAKE1("VisitCountHistory", set_history, NULL, RSRC_CONF,
                   "Days of daily counts kept per key"),
+    AP_INIT_TAKE1("VisitCountMaxKeys", set_max_keys, NULL, RSRC_CONF,
+                  "Most keys the store may hold; hits on new keys beyond "
+                  "it answer 507"),
     /* API behaviour: per directory or location. */
     AP_INIT_TAKE1("VisitCountDefaultKey", set_default_key, NULL,
                   RSRC_CONF | ACCESS_CONF,

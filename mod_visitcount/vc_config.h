@@ -20,6 +20,8 @@
 #define VC_MAX_DEDUPE 86400             /* a visit fits in yesterday + today */
 #define VC_DEFAULT_HISTORY 400          /* days */
 #define VC_MAX_HISTORY 3660
+#define VC_DEFAULT_MAX_KEYS 100000
+#define VC_MAX_MAX_KEYS 1000000000
 
 #ifndef VC_DEFAULT_DBDIR
 #define VC_DEFAULT_DBDIR "/var/lib/visitcount"
@@ -31,6 +33,7 @@ typedef struct {
     apr_uint64_t map_size;       /* 0: VC_DEFAULT_MAP_SIZE */
     int durability;              /* VC_UNSET: VC_DEFAULT_DURABILITY */
     unsigned int history_days;   /* 0: VC_DEFAULT_HISTORY */
+    apr_uint64_t max_keys;       /* 0: VC_DEFAULT_MAX_KEYS */
     apr_uint32_t longest_dedupe; /* longest VisitCountDedupe in this
                                     server's sections, seconds */
     /* Paths of this server's <Location> sections that map one of our
@@ -73,6 +76,7 @@ const char *vc_conf_db_dir(const vc_server_conf *sc);
 apr_uint64_t vc_conf_map_size(const vc_server_conf *sc);
 vc_durability_e vc_conf_durability(const vc_server_conf *sc);
 unsigned int vc_conf_history(const vc_server_conf *sc);
+apr_uint64_t vc_conf_max_keys(const vc_server_conf *sc);
 /* The longest visit any scope of any server may count with: the longest
  * VisitCountDedupe configured, and at least the default. */
 apr_uint32_t vc_conf_longest_dedupe(server_rec *main_server);

@@ -19,6 +19,7 @@
 #include "apr_atomic.h"
 #include "apr_strings.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -68,10 +69,16 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
         return;
     }
     missed = apr_atomic_xchg32(&suppressed, 0);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  "VC0202: store %s of key '%s' failed: %s"
+    /* A full key table is the bound doing its job, not a fault.  A full
+     * disk reaches LMDB as a short write, which it reports as EIO. */
+    ap_log_rerror(APLOG_MARK,
+                  status == VC_STORE_KEYS_FULL ? APLOG_WARNING : APLOG_ERR, 0, r,
+                  "VC0202: store %s of key '%s' failed: %s%s"
                   " (%u more store errors in the last %d s not logged)",
                   op, key ? key : "", vc_store_strerror(status, buf, sizeof(buf)),
+                  status == APR_FROM_OS_ERROR(EIO) || APR_STATUS_IS_ENOSPC(status)
+                  || status == APR_FROM_OS_ERROR(EDQUOT)
+                  ? "; is the disk holding VisitCountDB full?" : "",
                   missed, VC_LOG_INTERVAL);
 }
 
@@ -165,6 +172,10 @@ apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
     memset(&vis, 0, sizeof(vis));
     vis.dedupe = vc_conf_dedupe(dc);
     vis.unique = vc_conf_unique(dc);
+#ifdef VC_TEST_HOOKS
+    /* Lets the test suite kill a child while it holds the write lock. */
+    vis.test_crash = apr_table_get(r->headers_in, "VisitCount-Test-Crash") != NULL;
+#endif
     if (vis.dedupe || vis.unique) {
         rv = visitor_ids(r, key, token, now, &vis, today, before);
         if (rv != APR_SUCCESS) {

@@ -54,6 +54,8 @@ const char *vc_store_strerror(apr_status_t status, char *buf,
         return "not a mod_visitcount database, or one from a newer version";
     case VC_STORE_CLOSED:
         return "store is not open in this process";
+    case VC_STORE_KEYS_FULL:
+        return "the store holds VisitCountMaxKeys keys";
     }
     if (status >= VC_STORE_ERRSPACE + 100
         && status <= VC_STORE_ERRSPACE + 100 + (MDB_LAST_ERRCODE - MDB_KEYEXIST)) {
@@ -328,6 +330,7 @@ apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
 
     st->pool = pool;
     st->history_days = o->history_days;
+    st->max_keys = o->max_keys;
     st->seen_max = (apr_size_t)VC_SEEN_MAX(o->map_size);
     st->secrets[0].day = st->secrets[1].day = -1;
     /* At most one idle read transaction per thread: the array never grows
@@ -486,11 +489,23 @@ void vc_store_read_end(vc_store_t *st, MDB_txn *txn)
 
 /* ---- admin ------------------------------------------------------------ */
 
+int vc_store_room_for_key(vc_store_t *st, MDB_txn *txn)
+{
+    MDB_stat ms;
+    int rc;
+
+    if ((rc = mdb_stat(txn, st->db.counts, &ms)) != MDB_SUCCESS) {
+        return rc;
+    }
+    return ms.ms_entries >= st->max_keys ? VC_STORE_KEYS_FULL : MDB_SUCCESS;
+}
+
 apr_status_t vc_store_set(vc_store_t *st, const char *key,
                           const vc_counts_t *counts)
 {
+    vc_counts_t old;
     MDB_txn *txn;
-    int rc;
+    int rc, exists;
 
     if (!st) {
         return VC_STORE_CLOSED;
@@ -498,9 +513,11 @@ apr_status_t vc_store_set(vc_store_t *st, const char *key,
     if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
         return vc_store_rc(rc);
     }
-    if ((rc = vc_store_write_counts(st, txn, key, counts)) != MDB_SUCCESS) {
+    if ((rc = vc_store_read_counts(st, txn, key, &old, &exists)) != MDB_SUCCESS
+        || (!exists && (rc = vc_store_room_for_key(st, txn)) != MDB_SUCCESS)
+        || (rc = vc_store_write_counts(st, txn, key, counts)) != MDB_SUCCESS) {
         vc_store_txn_abort(st, txn);
-        return vc_store_rc(rc);
+        return rc == VC_STORE_KEYS_FULL ? VC_STORE_KEYS_FULL : vc_store_rc(rc);
     }
     return vc_store_rc(vc_store_txn_commit(st, txn));
 }

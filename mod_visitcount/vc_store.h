@@ -34,6 +34,7 @@ const char *vc_durability_name(vc_durability_e d);
 #define VC_STORE_MAXED     (VC_STORE_ERRSPACE + 1)  /* count would wrap */
 #define VC_STORE_BADFORMAT (VC_STORE_ERRSPACE + 2)  /* not our format */
 #define VC_STORE_CLOSED    (VC_STORE_ERRSPACE + 3)  /* never opened */
+#define VC_STORE_KEYS_FULL (VC_STORE_ERRSPACE + 4)  /* VisitCountMaxKeys */
 /* VC_STORE_ERRSPACE + 100 + n: LMDB error code MDB_KEYEXIST + n */
 
 typedef struct vc_store vc_store_t;
@@ -55,6 +56,7 @@ typedef struct {
     unsigned int max_readers;   /* concurrent read transactions, all processes */
     int threaded;               /* requests run concurrently in this process */
     unsigned int history_days;  /* daily buckets kept per key */
+    apr_uint64_t max_keys;      /* keys the store may hold */
 } vc_store_options_t;
 
 /* What a hit knows about its visitor.  The ids are vc_visitor_id()s under
@@ -66,6 +68,10 @@ typedef struct {
     apr_uint32_t dedupe;            /* seconds a counted visit lasts; 0: off */
     int unique;                     /* count a visitor's first hit of the day
                                        as a unique visitor */
+#ifdef VC_TEST_HOOKS
+    int test_crash;                 /* kill the process inside the write
+                                       transaction (test builds only) */
+#endif
 } vc_visit_t;
 
 /* Entries the seen-set may hold (two days of visitors), from the map
@@ -123,7 +129,8 @@ apr_status_t vc_store_secret(vc_store_t *store, apr_int64_t day, int create,
                              unsigned char secret[VC_SECRET_LEN],
                              int *found);
 
-/* Replaces key's counts (admin). */
+/* Replaces key's counts (admin).  A new key beyond max_keys is refused
+ * with VC_STORE_KEYS_FULL, as for a hit. */
 apr_status_t vc_store_set(vc_store_t *store, const char *key,
                           const vc_counts_t *counts);
 

@@ -105,7 +105,8 @@ static void commit_batch(vc_store_t *st, vc_hit_op_t *ops)
     for (op = ops; op; op = op->next) {
         op->status = vc_store_apply_hit(st, txn, op->key, op->vis, op->now,
                                         op->after, op->result);
-        if (op->status != APR_SUCCESS && op->status != VC_STORE_MAXED) {
+        if (op->status != APR_SUCCESS && op->status != VC_STORE_MAXED
+            && op->status != VC_STORE_KEYS_FULL) {
             /* The transaction is unusable now; nothing of it was stored. */
             vc_store_txn_abort(st, txn);
             each_alone(st, ops);

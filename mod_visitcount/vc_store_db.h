@@ -35,6 +35,7 @@ struct vc_store {
     vc_dbis_t db;
     apr_pool_t *pool;
     unsigned int history_days;
+    apr_uint64_t max_keys;
     apr_size_t seen_max;
     /* The secrets of today and yesterday, under their own mutex (NULL
      * when unthreaded). */
@@ -88,8 +89,8 @@ void vc_store_read_end(vc_store_t *st, MDB_txn *txn);
 
 /* One hit inside txn, as vc_store_hit() describes it.  Returns
  * APR_SUCCESS (VC_HIT_COUNTED in *result when it wrote anything),
- * VC_STORE_MAXED (nothing written), or an LMDB failure, after which txn
- * can only be aborted. */
+ * VC_STORE_MAXED or VC_STORE_KEYS_FULL (nothing written; txn still
+ * usable), or an LMDB failure, after which txn can only be aborted. */
 apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
                                 const char *key, const vc_visit_t *vis,
                                 apr_int64_t now, vc_counts_t *after,
@@ -108,6 +109,10 @@ apr_status_t vc_store_batch_create(vc_store_t *st, apr_pool_t *pool);
 apr_status_t vc_store_batch_hit(vc_store_t *st, const char *key,
                                 const vc_visit_t *vis, apr_int64_t now,
                                 vc_counts_t *after, unsigned int *result);
+
+/* VC_STORE_KEYS_FULL when the store already holds max_keys keys (a new
+ * key must not be added), else MDB_SUCCESS or an LMDB failure. */
+int vc_store_room_for_key(vc_store_t *st, MDB_txn *txn);
 
 /* key's totals inside txn; an absent key reads as zeros. */
 int vc_store_read_counts(vc_store_t *st, MDB_txn *txn, const char *key,

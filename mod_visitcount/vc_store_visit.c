@@ -8,6 +8,9 @@
 #include "apr_general.h"
 
 #include <string.h>
+#ifdef VC_TEST_HOOKS
+#include <signal.h>
+#endif
 
 /* ---- records ---------------------------------------------------------- */
 
@@ -252,14 +255,17 @@ apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
                                 apr_int64_t now, vc_counts_t *after,
                                 unsigned int *result)
 {
-    int rc, duplicate = 0, first_today = 0, full = 0;
+    int rc, duplicate = 0, first_today = 0, full = 0, exists;
 
     *result = 0;
-    if ((rc = vc_store_read_counts(st, txn, key, after, NULL)) != MDB_SUCCESS) {
+    if ((rc = vc_store_read_counts(st, txn, key, after, &exists)) != MDB_SUCCESS) {
         return vc_store_rc(rc);
     }
     if (after->count == APR_UINT64_MAX) {
         return VC_STORE_MAXED;
+    }
+    if (!exists && (rc = vc_store_room_for_key(st, txn)) != MDB_SUCCESS) {
+        return rc == VC_STORE_KEYS_FULL ? VC_STORE_KEYS_FULL : vc_store_rc(rc);
     }
     if (vis && vis->id) {
         rc = check_visitor(st, txn, vis, now, &duplicate, &first_today,
@@ -281,6 +287,11 @@ apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
                                first_today)) != MDB_SUCCESS) {
         return vc_store_rc(rc);
     }
+#ifdef VC_TEST_HOOKS
+    if (vis && vis->test_crash) {
+        raise(SIGKILL);             /* a child dying mid-transaction */
+    }
+#endif
     *result = VC_HIT_COUNTED | (full ? VC_HIT_SEEN_FULL : 0);
     return APR_SUCCESS;
 }
@@ -374,7 +385,7 @@ apr_status_t vc_store_get(vc_store_t *st, const char *key,
         return vc_store_rc(rc);
     }
     rc = vc_store_read_counts(st, txn, key, counts, found);
-    if (rc == MDB_SUCCESS && ndays > 0) {
+    if (rc == MDB_SUCCESS && ndays > 0 && daily) {
         rc = read_history(st, txn, key, last_day, ndays, daily);
     }
     vc_store_read_end(st, txn);

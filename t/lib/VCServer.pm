@@ -18,6 +18,20 @@ use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
 my %running;    # pid => server, for the END block
+
+# The sections most private servers need: the public API on /api/visits,
+# and the admin API on /admin for this machine only.
+our $API = <<'EOF';
+<Location "/api/visits">
+    SetHandler visitcount
+</Location>
+EOF
+our $ADMIN = <<'EOF';
+<Location "/admin">
+    SetHandler visitcount-admin
+    Require ip 127.0.0.1
+</Location>
+EOF
 my $owner = $$; # forked helpers must not stop the test's servers
 
 sub top { dirname(Apache::Test::vars('serverroot')) }

@@ -39,8 +39,9 @@ sub request {
 # Sends METHOD with the request target written byte for byte (no
 # normalisation, no escaping) over a fresh connection and parses the reply.
 # Options: headers (name => value pairs), content (the body; sent with a
-# Content-Length, or with chunked => N in chunks of at most N bytes), from
-# (the loopback source address to send from, as 127.0.0.5).
+# Content-Length, or with chunked => N in chunks of at most N bytes, or
+# with raw_body => 1 exactly as given, framing and all), from (the loopback
+# source address to send from, as 127.0.0.5).
 sub raw_request {
     my ($method, $target, %opt) = @_;
     my $hostport = Apache::TestRequest::hostport();
@@ -49,7 +50,10 @@ sub raw_request {
     my $body = '';
 
     if (defined $opt{content}) {
-        if ($opt{chunked}) {
+        if ($opt{raw_body}) {
+            $body = $opt{content};      # as is: the caller wrote the framing
+        }
+        elsif ($opt{chunked}) {
             push @headers, 'Transfer-Encoding' => 'chunked';
             my $rest = $opt{content};
             while (length $rest) {

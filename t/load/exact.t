@@ -20,13 +20,11 @@ use Apache::TestUtil;
 use Apache::TestRequest ();
 use File::Path qw(make_path remove_tree);
 use FindBin ();
-use IO::Select ();
-use IO::Socket::INET ();
 use JSON::PP ();
-use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use lib "$FindBin::Bin/../lib";
+use VCLoad qw(post connect_to run_clients distinct);
 use VCServer ();
 
 my $TOTAL    = 20_000;
@@ -51,142 +49,11 @@ sub read_count {
     return $res->code == 200 ? $data->{count} : 'HTTP ' . $res->code;
 }
 
-# One raw HTTP/1.1 response from $sock, reading at most until $deadline.
-# Returns (status, headers hashref, body) or (undef, why).
-sub read_response {
-    my ($sock, $buf, $deadline) = @_;
-    my $sel = IO::Select->new($sock);
-    my $fill = sub {
-        my $wait = $deadline - time;
-        return 'timed out' if $wait <= 0 || !$sel->can_read($wait);
-        my $had = length $$buf;
-        my $n = sysread $sock, $$buf, 65536, $had;
-        return '' if $n;
-        my $why = defined $n ? 'connection closed' : "read: $!";
-        return $had ? "$why in a reply" : "$why before any reply";
-    };
-    my $end;
-    until (($end = index $$buf, "\r\n\r\n") >= 0) {
-        my $why = $fill->();
-        return (undef, $why) if $why;
-    }
-    my ($head) = substr $$buf, 0, $end + 4, '';
-    my ($status_line, @lines) = split /\r\n/, $head;
-    my ($status) = $status_line =~ m{^HTTP/1\.\d (\d{3}) }
-        or return (undef, "bad status line: $status_line");
-    my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1 => $2) : () } @lines;
-    my $len = $h{'content-length'} // 0;
-    while (length $$buf < $len) {
-        my $why = $fill->();
-        return (undef, $why) if $why;
-    }
-    return ($status, \%h, substr $$buf, 0, $len, '');
-}
-
-# One POST on the keep-alive connection $$sock, set to undef when it must
-# not be reused.  Returns ('c', count) for a 200 hit, ('f', why) for any
-# other reply or a stall, and ('u', why) when the connection ended before
-# any reply: then the outcome is unknown, and the request is not sent again
-# here.
-sub post {
-    my ($sock, $buf, $key, $deadline) = @_;
-    my $request = "POST /api/visits/$key HTTP/1.1\r\nHost: $hostport\r\n"
-                . "Content-Length: 0\r\n\r\n";
-    if (!defined syswrite $$sock, $request) {
-        undef $$sock;
-        return (u => "write: $!");
-    }
-    my ($status, $h, $body) = read_response($$sock, $buf,
-                                             POSIX::fmin($deadline, time + 30));
-    if (!defined $status) {
-        undef $$sock;
-        return (($h =~ /before any reply/ ? 'u' : 'f'), $h);
-    }
-    undef $$sock if lc($h->{connection} // '') eq 'close';
-    return (c => $1) if $status == 200 && $body =~ /"count":(\d+),.*"counted":true/;
-    $body =~ s/\s+$//;
-    return (f => "HTTP $status: $body");
-}
-
-sub connect_server {
-    return IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                 Timeout => 10);
-}
-
-# A client process: $quota POSTs to $key, results to $file, one per line:
-# what post() returned ("c N", "f why", "u why"), "n" for each connection
-# opened and "done" at the end.
-sub client {
-    my ($key, $quota, $file, $deadline) = @_;
-    $SIG{PIPE} = 'IGNORE';
-    open my $out, '>', $file or POSIX::_exit(2);
-    my ($sock, $buf) = (undef, '');
-    my $done = 0;
-    while ($done < $quota) {
-        if (time > $deadline) {
-            print $out "f deadline passed\n" for $done + 1 .. $quota;
-            last;
-        }
-        if (!$sock) {
-            # Nothing is in flight, so connecting again is safe.
-            $sock = connect_server();
-            $buf = '';
-            $sock ? print $out "n\n" : sleep 0.05;
-            next;
-        }
-        $done++;
-        print $out join(' ', post(\$sock, \$buf, $key, $deadline)), "\n";
-    }
-    print $out "done\n";
-    close $out;
-    POSIX::_exit(0);
-}
-
 # Runs $CLIENTS clients spread evenly over @keys, $per_key POSTs each key.
-# Returns per key: counts (from 200 replies), replies (of any status),
-# failures and unknown outcomes; and connections and seconds overall.
 sub round {
     my ($per_key, @keys) = @_;
-    my (%quota, %kids);
-    for my $c (0 .. $CLIENTS - 1) {
-        my $key = $keys[$c % @keys];
-        my $share = $CLIENTS / @keys;
-        my $slot = int($c / @keys);
-        $quota{$c} = [ $key, int($per_key / $share)
-                             + ($slot < $per_key % $share ? 1 : 0) ];
-    }
-    my $start = time;
-    my $deadline = $start + $DEADLINE;
-    for my $c (sort { $a <=> $b } keys %quota) {
-        my $pid = fork // die "fork: $!";
-        client(@{ $quota{$c} }, "$tmp/client-$c", $deadline) unless $pid;
-        $kids{$pid} = 1;
-    }
-    # The clients stop themselves at the deadline; a hung one is killed.
-    while (%kids && time < $deadline + 15) {
-        my $pid = waitpid -1, POSIX::WNOHANG();
-        $pid > 0 ? delete $kids{$pid} : sleep 0.1;
-    }
-    kill 'KILL', keys %kids;
-    waitpid $_, 0 for keys %kids;
-
-    my %r = (seconds => time - $start, connections => 0,
-             map { $_ => { counts => [], replies => 0, failures => [], unknown => [] } } @keys);
-    for my $c (keys %quota) {
-        my $k = $r{ $quota{$c}[0] };
-        open my $in, '<', "$tmp/client-$c" or die "client $c left no results";
-        my $finished = 0;
-        while (<$in>) {
-            chomp;
-            if (/^c (\d+)$/) { push @{ $k->{counts} }, $1; $k->{replies}++ }
-            elsif (/^f (.*)$/) { push @{ $k->{failures} }, $1; $k->{replies}++ if /^f HTTP/ }
-            elsif (/^u (.*)$/) { push @{ $k->{unknown} }, $1 }
-            elsif ($_ eq 'n') { $r{connections}++ }
-            elsif ($_ eq 'done') { $finished = 1 }
-        }
-        push @{ $k->{failures} }, "client $c did not finish" unless $finished;
-    }
-    return \%r;
+    return run_clients(port => $port, keys => \@keys, clients => $CLIENTS,
+                       per_key => $per_key, seconds => $DEADLINE, dir => $tmp);
 }
 
 # POSTs to $key that httpd processed, from its access log; undef when there
@@ -221,16 +88,14 @@ sub resolve_unknown {
         return 0;
     }
     for (1 .. $n) {
-        my ($sock, $buf) = (connect_server(), '');
-        my ($what, $value) = $sock ? post(\$sock, \$buf, $key, time + 30)
+        my ($sock, $buf) = (connect_to($port), '');
+        my ($what, $value) = $sock ? post(\$sock, \$buf, $port, $key, 30)
                                    : (f => "connect: $!");
         $what eq 'c' ? push @{ $k->{counts} }, $value
                      : push @{ $k->{failures} }, "sent again: $value";
     }
     return $n;
 }
-
-sub distinct { my %seen; return scalar grep { !$seen{$_}++ } @_ }
 
 sub check_key {
     my ($key, $k, $want) = @_;

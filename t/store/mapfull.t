@@ -16,7 +16,7 @@ use VCServer;
 plan tests => 25;
 
 my $conf = <<'EOF';
-LogLevel warn visitcount:info
+LogLevel notice visitcount:info
 <Location "/api/visits">
     SetHandler visitcount
 </Location>

@@ -24,13 +24,10 @@ my $CLIENTS = 8;
 
 plan tests => 10, need_fork;
 
-my $srv = VCServer->new(name => 'mapfull-group', conf => <<'EOF');
+my $srv = VCServer->new(name => 'mapfull-group', conf => <<'EOF' . $VCServer::API);
 VisitCountMapSize 64K
 VisitCountDurability group
-LogLevel warn visitcount:debug
-<Location "/api/visits">
-    SetHandler visitcount
-</Location>
+LogLevel notice visitcount:debug
 EOF
 my $json = JSON::PP->new;
 

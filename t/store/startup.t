@@ -18,7 +18,11 @@ my @bad_values = (
     [ 'VisitCountMapSize 99999G',  qr/VisitCountMapSize: '99999G' is not a size/ ],
     [ 'VisitCountMapSize lots',    qr/VisitCountMapSize: 'lots' is not a size/ ],
     [ 'VisitCountMapSize 0',       qr/VisitCountMapSize: '0' is not a size/ ],
-    [ 'VisitCountDurability fast', qr/VisitCountDurability: 'fast'/ ],
+    [ 'VisitCountDurability fast', qr/VisitCountDurability: 'fast' is not strict, group or relaxed/ ],
+    [ 'VisitCountMaxKeys 0',       qr/VisitCountMaxKeys: '0' is not a number of keys/ ],
+    [ 'VisitCountMaxKeys many',    qr/VisitCountMaxKeys: 'many' is not a number of keys/ ],
+    [ "<VirtualHost 127.0.0.1:80>\nVisitCountMaxKeys 10\n</VirtualHost>",
+      qr/VisitCountMaxKeys cannot occur within <VirtualHost>/ ],
     [ "<Location /c>\nVisitCountDefaultKey ../x\n</Location>",
       qr/VisitCountDefaultKey: '\.\.\/x'/ ],
     [ "<Location /c>\nVisitCountDefaultKey a//b\n</Location>",
@@ -41,6 +45,8 @@ my $good = <<'EOF';
 VisitCountMapSize 1024G
 VisitCountMapSize 64k
 VisitCountDurability relaxed
+VisitCountDurability group
+VisitCountMaxKeys 1000000000
 <Location /c>
     VisitCountDefaultKey a/b.c~d-e_f
     VisitCountAllowOrigin https://a.com http://localhost:8080

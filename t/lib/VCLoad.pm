@@ -1,0 +1,183 @@
+package VCLoad;
+# Load for the exactness, chaos and restart tests: forked client processes
+# that POST hits over raw keep-alive HTTP/1.1 connections and record every
+# outcome, so a test can check what was acknowledged against what was
+# stored.  An outcome is one of
+#   c N    a 200 reply that counted, N being the count it acknowledged
+#   f WHY  any other reply, or a reply cut short
+#   u WHY  the connection ended before any reply: the hit may or may not
+#          have been applied, and it is never sent again blindly
+# and each request's latency is recorded, so a hang shows.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use IO::Select ();
+use IO::Socket::INET ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+our @EXPORT_OK = qw(post connect_to run_clients distinct);
+
+# One raw HTTP/1.1 response from $sock, reading at most until $deadline.
+# Returns (status, headers hashref, body) or (undef, why).
+sub read_response {
+    my ($sock, $buf, $deadline) = @_;
+    my $sel = IO::Select->new($sock);
+    my $fill = sub {
+        my $wait = $deadline - time;
+        return 'timed out' if $wait <= 0 || !$sel->can_read($wait);
+        my $had = length $$buf;
+        my $n = sysread $sock, $$buf, 65536, $had;
+        return '' if $n;
+        my $why = defined $n ? 'connection closed' : "read: $!";
+        return $had ? "$why in a reply" : "$why before any reply";
+    };
+    my $end;
+    until (($end = index $$buf, "\r\n\r\n") >= 0) {
+        my $why = $fill->();
+        return (undef, $why) if $why;
+    }
+    my ($head) = substr $$buf, 0, $end + 4, '';
+    my ($status_line, @lines) = split /\r\n/, $head;
+    my ($status) = $status_line =~ m{^HTTP/1\.\d (\d{3}) }
+        or return (undef, "bad status line: $status_line");
+    my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1 => $2) : () } @lines;
+    my $len = $h{'content-length'} // 0;
+    while (length $$buf < $len) {
+        my $why = $fill->();
+        return (undef, $why) if $why;
+    }
+    return ($status, \%h, substr $$buf, 0, $len, '');
+}
+
+sub connect_to {
+    my $port = shift;
+    return IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                 Timeout => 5);
+}
+
+# One POST to /api/visits/$key on the keep-alive connection $$sock, set to
+# undef when it must not be reused.  Waits at most $timeout seconds for
+# the reply.  Returns (kind, value) as described above.
+sub post {
+    my ($sock, $buf, $port, $key, $timeout, @headers) = @_;
+    my $request = "POST /api/visits/$key HTTP/1.1\r\nHost: 127.0.0.1:$port\r\n"
+                . join('', map { "$_\r\n" } @headers) . "Content-Length: 0\r\n\r\n";
+    if (!defined syswrite $$sock, $request) {
+        undef $$sock;
+        return (u => "write: $!");
+    }
+    my ($status, $h, $body) = read_response($$sock, $buf, time + $timeout);
+    if (!defined $status) {
+        undef $$sock;
+        return (($h =~ /before any reply/ ? 'u' : 'f'), $h);
+    }
+    undef $$sock if lc($h->{connection} // '') eq 'close';
+    return (c => $1) if $status == 200 && $body =~ /"count":(\d+),.*"counted":true/;
+    $body =~ s/\s+$//;
+    return (f => "HTTP $status: $body");
+}
+
+# A client process: POSTs to $key until $quota are done or $until passes
+# (a key with "%d" is a pattern: each POST goes to a new key, the %d being
+# the POST's number),
+# writing one line per request to $file: the outcome, a tab, the seconds it
+# took; "n" for each connection opened and "done" at the end.
+sub client {
+    my (%a) = @_;
+    $SIG{PIPE} = 'IGNORE';
+    open my $out, '>', $a{file} or POSIX::_exit(2);
+    $out->autoflush(1);
+    my ($sock, $buf) = (undef, '');
+    my $done = 0;
+    while ((!$a{quota} || $done < $a{quota}) && time < $a{until}) {
+        if (!$sock) {
+            # Nothing is in flight, so connecting again is safe.
+            $sock = connect_to($a{port});
+            $buf = '';
+            $sock ? print $out "n\n" : sleep 0.05;
+            next;
+        }
+        $done++;
+        my $t0 = time;
+        my $key = $a{key} =~ /%d/ ? sprintf($a{key}, $done) : $a{key};
+        my @r = post(\$sock, \$buf, $a{port}, $key, $a{timeout}, @{ $a{headers} || [] });
+        printf $out "%s\t%.3f\n", join(' ', @r), time - $t0;
+    }
+    if ($a{quota} && $done < $a{quota}) {
+        print $out "f deadline passed\t0\n" for $done + 1 .. $a{quota};
+    }
+    print $out "done\n";
+    close $out;
+    POSIX::_exit(0);
+}
+
+# Runs $args{clients} clients against 127.0.0.1:$args{port}, spread evenly
+# over @{$args{keys}}, each with a share of $args{per_key} POSTs per key
+# (or, without per_key, as many as fit in $args{seconds}).  $args{dir}
+# holds their result files; $args{during}, when given, is called in the
+# parent while they run, until it returns false.  Returns per key:
+# counts, replies (of any status), failures, unknown; and connections,
+# seconds and the slowest request's seconds overall.
+sub run_clients {
+    my %args = @_;
+    my @keys = @{ $args{keys} };
+    my $clients = $args{clients};
+    my $start = time;
+    my $until = $start + ($args{seconds} // 120);
+    my (%quota, %kids);
+    for my $c (0 .. $clients - 1) {
+        my $key = $keys[$c % @keys];
+        my $share = $clients / @keys;
+        my $slot = int($c / @keys);
+        my $q = $args{per_key} ? int($args{per_key} / $share)
+                                 + ($slot < $args{per_key} % $share ? 1 : 0) : 0;
+        $quota{$c} = [ $key, $q ];
+    }
+    for my $c (sort { $a <=> $b } keys %quota) {
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            client(port => $args{port}, key => $quota{$c}[0], quota => $quota{$c}[1],
+                   until => $until, timeout => $args{timeout} // 30,
+                   headers => $args{headers}, file => "$args{dir}/client-$c");
+        }
+        $kids{$pid} = 1;
+    }
+    my $during = $args{during};
+    while (%kids && time < $until + 15) {
+        my $pid = waitpid -1, POSIX::WNOHANG();
+        if ($pid > 0) {
+            delete $kids{$pid};
+            next;
+        }
+        $during = undef if $during && !$during->();
+        sleep($during ? 0.01 : 0.1);
+    }
+    kill 'KILL', keys %kids;
+    waitpid $_, 0 for keys %kids;
+
+    my %r = (seconds => time - $start, connections => 0, slowest => 0,
+             map { $_ => { counts => [], replies => 0, failures => [], unknown => [] } } @keys);
+    for my $c (keys %quota) {
+        my $k = $r{ $quota{$c}[0] };
+        open my $in, '<', "$args{dir}/client-$c" or die "client $c left no results";
+        my $finished = 0;
+        while (<$in>) {
+            chomp;
+            my ($what, $took) = split /\t/;
+            $r{slowest} = $took if defined $took && $took > $r{slowest};
+            if ($what =~ /^c (\d+)$/) { push @{ $k->{counts} }, $1; $k->{replies}++ }
+            elsif ($what =~ /^f (.*)$/) { push @{ $k->{failures} }, $1; $k->{replies}++ if $1 =~ /^HTTP/ }
+            elsif ($what =~ /^u (.*)$/) { push @{ $k->{unknown} }, $1 }
+            elsif ($what eq 'n') { $r{connections}++ }
+            elsif ($what eq 'done') { $finished = 1 }
+        }
+        push @{ $k->{failures} }, "client $c did not finish" unless $finished;
+    }
+    return \%r;
+}
+
+sub distinct { my %seen; return scalar grep { !$seen{$_}++ } @_ }
+
+1;

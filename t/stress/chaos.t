@@ -1,0 +1,174 @@
+# Chaos: while 16 clients POST hits, a random child of httpd is killed
+# with SIGKILL about every 0.5 s for 20 s, in each durability mode.  A hit
+# is acknowledged only by a 200 reply; a killed child takes the hits in
+# flight with it, unacknowledged.  Afterwards
+#   acknowledged <= final count <= acknowledged + failed,
+# no count was acknowledged twice, none above the final count, no request
+# waited 5 s, the database passes mdb_stat and a full mdb_dump, and the
+# error log shows no LMDB panic and no child dying of anything but our
+# SIGKILLs.  Then, in a test build, a child is killed while it holds the
+# write transaction (VisitCount-Test-Crash), and the next hit, in another
+# child, must succeed and not see the dead transaction's change.
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestUtil;
+use FindBin ();
+use HTTP::Tiny ();
+use JSON::PP ();
+use Time::HiRes qw(time sleep);
+
+use lib "$FindBin::Bin/../lib";
+use VCLoad qw(post connect_to run_clients distinct);
+use VCServer;
+
+my @MODES   = qw(strict group relaxed);
+my $SECONDS = 20;       # of killing
+my $CLIENTS = 16;
+my $HANG    = 5;        # seconds no request may wait
+
+my ($mdb_stat) = grep { -x } map { "$_/mdb_stat" } split /:/, $ENV{PATH} // '';
+plan tests => 9 * @MODES + 6,
+    need need_fork, { 'mdb_stat is not installed (lmdb-utils)' => $mdb_stat };
+
+my $json = JSON::PP->new;
+
+# Several children, so that killing one leaves others serving.
+my $mpm_conf = <<'EOF';
+<IfModule mpm_prefork_module>
+    StartServers 8
+    MinSpareServers 8
+    MaxSpareServers 16
+    MaxRequestWorkers 24
+</IfModule>
+<IfModule !mpm_prefork_module>
+    StartServers 3
+    ServerLimit 4
+    ThreadLimit 8
+    ThreadsPerChild 8
+    MinSpareThreads 8
+    MaxSpareThreads 32
+    MaxRequestWorkers 32
+</IfModule>
+EOF
+
+sub server {
+    my $mode = shift;
+    my $srv = VCServer->new(name => "chaos-$mode", mpm_conf => $mpm_conf, conf => <<"EOF" . $VCServer::API);
+VisitCountDurability $mode
+LogLevel notice
+EOF
+    $srv->start or die "the $mode server did not start:\n" . $srv->error_log;
+    return $srv;
+}
+
+# The count of $key once the server answers again (its children are being
+# replaced), or why not.
+sub final_count {
+    my ($srv, $key) = @_;
+    my $http = HTTP::Tiny->new(timeout => 5);
+    for (1 .. 50) {
+        my $res = $http->get($srv->url("/api/visits/$key"));
+        return $json->decode($res->{content})->{count} if $res->{status} == 200;
+        sleep 0.2;
+    }
+    return 'no answer';
+}
+
+sub db_is_sound {
+    my $db = shift;
+    my $stat = system("$mdb_stat -a '$db' >/dev/null 2>&1") == 0;
+    my $dump = system("mdb_dump -a '$db' >/dev/null 2>&1") == 0;
+    return $stat && $dump ? 'sound' : "mdb_stat ok=$stat, mdb_dump ok=$dump";
+}
+
+# Child deaths the error log reports: httpd says nothing of a SIGKILL (ours),
+# but names any other signal a child died of (at notice level).
+sub other_deaths {
+    my $log = shift;
+    my @bad = grep { /exit signal/ } split /\n/, $log;
+    push @bad, grep { /MDB_PANIC|Segmentation fault|AddressSanitizer/ } split /\n/, $log;
+    return scalar @bad;
+}
+
+for my $mode (@MODES) {
+    my $srv = server($mode);
+    my $key = "chaos-$mode";
+    my ($kills, $next) = (0, time + 0.5);
+    my $stop_killing = time + $SECONDS;
+    my $killer = sub {
+        return 0 if time > $stop_killing;
+        return 1 if time < $next;
+        my @kids = VCServer::children($srv->pid);
+        if (@kids) {
+            kill 'KILL', $kids[int rand @kids];
+            $kills++;
+        }
+        $next = time + 0.4 + rand 0.2;
+        return 1;
+    };
+    my $r = run_clients(port => $srv->port, keys => [$key], clients => $CLIENTS,
+                        seconds => $SECONDS + 2, timeout => $HANG, during => $killer,
+                        dir => $srv->dir);
+    my $k = $r->{$key};
+    my $acked = @{ $k->{counts} };
+    my $failed = @{ $k->{failures} } + @{ $k->{unknown} };
+    my $final = final_count($srv, $key);
+    printf STDERR "# %s: %d children killed; %d hits acknowledged, %d failed or "
+        . "unknown; final count %s; slowest request %.2f s (%s MPM)\n",
+        $mode, $kills, $acked, $failed, $final, $r->{slowest}, VCServer::current_mpm();
+
+    ok t_cmp($kills >= $SECONDS ? 1 : 0, 1, "$mode: $kills children killed in ${SECONDS} s");
+    ok t_cmp($acked > 0 ? 1 : 0, 1, "$mode: hits were acknowledged meanwhile ($acked)");
+    ok t_cmp($final =~ /^\d+$/ && $final >= $acked ? 1 : 0, 1,
+             "$mode: acknowledged ($acked) <= final ($final)");
+    ok t_cmp($final =~ /^\d+$/ && $final <= $acked + $failed ? 1 : 0, 1,
+             "$mode: final ($final) <= acknowledged + failed (" . ($acked + $failed) . ')');
+    ok t_cmp(distinct(@{ $k->{counts} }), $acked, "$mode: no count acknowledged twice");
+    ok t_cmp(scalar(grep { $final !~ /^\d+$/ || $_ > $final } @{ $k->{counts} }), 0,
+             "$mode: no acknowledged count above the final one");
+    ok t_cmp($r->{slowest} < $HANG ? 1 : 0, 1,
+             sprintf("%s: no request waited %d s (slowest %.2f s)", $mode, $HANG, $r->{slowest}));
+    $srv->stop;
+    ok t_cmp(db_is_sound($srv->dir . '/db'), 'sound',
+             "$mode: afterwards mdb_stat -a and mdb_dump -a read the whole database");
+    ok t_cmp(other_deaths($srv->error_log), 0,
+             "$mode: no LMDB panic, no child died of anything but SIGKILL");
+}
+
+# ---- a child killed while it holds the write transaction ------------------
+
+my $srv = server('group');
+my $http = HTTP::Tiny->new(timeout => 10);
+my %before = map { $_ => 1 } VCServer::children($srv->pid);
+my $res = $http->post($srv->url('/api/visits/crash'),
+                      { headers => { 'VisitCount-Test-Crash' => 1 } });
+if ($res->{status} == 200) {
+    skip('the module was built without --enable-test-hooks', 0) for 1 .. 6;
+    $srv->stop;
+    exit;
+}
+ok t_cmp($res->{status}, 599, 'the hit that kills its child gets no reply');
+my $gone = 0;
+for (1 .. 50) {
+    my %now = map { $_ => 1 } VCServer::children($srv->pid);
+    last if ($gone = grep { !$now{$_} } keys %before);
+    sleep 0.1;
+}
+my ($status, $count, $took) = (0, undef, time);
+while (time - $took < 10) {
+    $res = $http->post($srv->url('/api/visits/crash'));
+    if ($res->{status} == 200) {
+        ($status, $count) = (200, $json->decode($res->{content})->{count});
+        last;
+    }
+    sleep 0.1;
+}
+$took = time - $took;
+ok t_cmp($status, 200, sprintf('the next hit, in another child, succeeds (%.2f s)', $took));
+ok t_cmp($count, 1, 'and counts 1: the dead transaction was never committed');
+ok t_cmp(final_count($srv, 'crash'), 1, 'a read agrees');
+$srv->stop;
+ok t_cmp($gone, 1, 'the child that ran it is gone');
+ok t_cmp(db_is_sound($srv->dir . '/db'), 'sound', 'and the database is sound');
