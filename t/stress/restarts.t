@@ -4,9 +4,11 @@
 # No hit may get a 5xx, and acknowledged <= final <= acknowledged + failed,
 # with no count acknowledged twice.  Then 50 more generations without load:
 # the parent's open files and memory mappings, and a fresh child's open
-# files, must be the same after the last as after the fifth (each
-# generation reopens the module, and the parent opens the store for
-# maintenance); a child's mappings may differ by its thread stacks.
+# files (what it inherits), must be the same after the last as after the
+# fifth: each generation reopens the module, and the parent opens the
+# store for maintenance.  (A child's own mappings are not compared: it is
+# new in each generation, and its thread stacks and malloc arenas come and
+# go.)
 use strict;
 use warnings FATAL => 'all';
 
@@ -24,7 +26,7 @@ use VCServer;
 my $SECONDS = 20;
 my $EVERY   = 2;
 
-plan tests => 12, need_fork;
+plan tests => 11, need_fork;
 
 my $srv = VCServer->new(name => 'restarts', mpm_conf => <<'MPM', conf => <<'EOF' . $VCServer::API);
 <IfModule mpm_prefork_module>
@@ -114,14 +116,6 @@ else {
     ok t_cmp($last->[1], $five->[1], "the parent's mappings: $five->[1] after 5, $last->[1] after 50");
 }
 ok t_cmp($last->[2], $five->[2], "a new child's open files: $five->[2] after 5, $last->[2] after 50");
-# A child's thread stacks and malloc arenas come and go: allow two.
-if ($ENV{VC_SANITIZED}) {
-    skip($sanitized, 0);
-}
-else {
-    ok t_cmp($last->[3] <= $five->[3] + 2 ? 1 : 0, 1,
-             "a new child's mappings: $five->[3] after 5, $last->[3] after 50");
-}
 $srv->stop;
 ok t_cmp(scalar(grep { /exit signal|MDB_PANIC|Segmentation fault/ } split /\n/, $srv->error_log), 0,
          'no child crashed, no LMDB panic');
