@@ -1,6 +1,7 @@
 # Conditional reads: a strong ETag on every read, If-None-Match (exact,
 # weak form, lists, "*") answered with 304, and a new ETag after each hit,
 # so a browser or proxy revalidates instead of showing a stale count.
+# Changes (hits, admin PUT and DELETE) are never conditional.
 use strict;
 use warnings FATAL => 'all';
 
@@ -10,9 +11,9 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test;
 use Apache::TestRequest qw(GET POST HEAD);
 use Apache::TestUtil;
-use VCTest qw(json_of admin_counts);
+use VCTest qw(request json_of admin_counts);
 
-plan tests => 33;
+plan tests => 38;
 
 my $strong = qr/^"[0-9a-f]+"$/;
 
@@ -79,3 +80,23 @@ ok t_cmp(GET('/api/visits/etag-b')->header('ETag') ne $etag2, 1,
          'two keys with the same counts have different ETags');
 ok t_cmp(GET('/api/visits/etag-b', 'If-None-Match' => $etag2)->code, 200,
          "one key's ETag does not validate another key");
+
+# ---- changes ignore conditional headers -----------------------------------
+
+my $tag_c = GET('/api/visits/etag-c')->header('ETag');
+$res = POST '/api/visits/etag-c', 'If-None-Match' => $tag_c;
+ok t_cmp([$res->code, json_of($res)->{count}], [200, 1],
+         'a hit with If-None-Match of the current ETag: counts, no 304');
+$res = POST '/api/visits/etag-c', 'If-None-Match' => '*';
+ok t_cmp([$res->code, json_of($res)->{count}], [200, 2],
+         'a hit with If-None-Match *: counts, no 412');
+$res = POST '/api/visits/etag-c', 'If-Match' => '"not-the-tag"';
+ok t_cmp([$res->code, json_of($res)->{count}], [200, 3],
+         'a hit with a stale If-Match: counts, no 412');
+$res = request(PUT => '/admin/etag-c', content => '{"count":10}',
+               headers => ['If-Match' => '"not-the-tag"']);
+ok t_cmp([$res->code, admin_counts('etag-c')], [200, '10/0'],
+         'an admin PUT with a stale If-Match: sets the count');
+$res = request(DELETE => '/admin/etag-c', headers => ['If-None-Match' => '*']);
+ok t_cmp([$res->code, json_of($res)->{deleted} ? 1 : 0], [200, 1],
+         'an admin DELETE with If-None-Match *: deletes');
