@@ -11,7 +11,7 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test;
 use Apache::TestRequest qw(GET POST HEAD);
 use Apache::TestUtil;
-use VCTest qw(request json_of admin_counts);
+use VCTest qw(json_of admin_put admin_delete admin_counts);
 
 plan tests => 38;
 
@@ -93,10 +93,9 @@ ok t_cmp([$res->code, json_of($res)->{count}], [200, 2],
 $res = POST '/api/visits/etag-c', 'If-Match' => '"not-the-tag"';
 ok t_cmp([$res->code, json_of($res)->{count}], [200, 3],
          'a hit with a stale If-Match: counts, no 412');
-$res = request(PUT => '/admin/etag-c', content => '{"count":10}',
-               headers => ['If-Match' => '"not-the-tag"']);
+$res = admin_put('etag-c', 10, undef, 'If-Match' => '"not-the-tag"');
 ok t_cmp([$res->code, admin_counts('etag-c')], [200, '10/0'],
          'an admin PUT with a stale If-Match: sets the count');
-$res = request(DELETE => '/admin/etag-c', headers => ['If-None-Match' => '*']);
+$res = admin_delete('etag-c', 'If-None-Match' => '*');
 ok t_cmp([$res->code, json_of($res)->{deleted} ? 1 : 0], [200, 1],
          'an admin DELETE with If-None-Match *: deletes');

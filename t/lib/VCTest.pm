@@ -112,17 +112,19 @@ sub json_of {
     return $data;
 }
 
-# PUT /admin/KEY with the given counts; returns the response.
+# PUT /admin/KEY with the given counts (unique may be undef, and any
+# further arguments are request headers); returns the response.
 sub admin_put {
-    my ($key, $count, $unique) = @_;
+    my ($key, $count, $unique, @headers) = @_;
     my $body = defined $unique ? qq({"count":$count,"unique":$unique})
                                : qq({"count":$count});
-    return request(PUT => "/admin/$key", content => $body);
+    return request(PUT => "/admin/$key", content => $body, headers => \@headers);
 }
 
+# DELETE /admin/KEY, with any further arguments as request headers.
 sub admin_delete {
-    my $key = shift;
-    return request(DELETE => "/admin/$key");
+    my ($key, @headers) = @_;
+    return request(DELETE => "/admin/$key", headers => \@headers);
 }
 
 # "count/unique" of a key as the admin API reads it, or a note saying why
