@@ -62,7 +62,6 @@ $ENV{VISITCOUNT_TEST_CLOCK_FILE} = $clock_file;
 # Day D: ten days from now, so nothing here meets the real date.
 my $day_d = int(time / 86400) + 10;
 my $midnight = $day_d * 86400;
-set_offset($midnight - int(time) - 6);
 sub date_of { strftime('%Y-%m-%d', gmtime(shift() * 86400)) }
 
 sub call {
@@ -80,7 +79,18 @@ sub entries {
     return $out =~ /Entries: (\d+)/ ? $1 : "mdb_stat failed: $out";
 }
 
-ok t_cmp($srv->start, 1, 'server starts six seconds before a UTC midnight');
+# Its children read the clock file when they start, so the offset is set
+# first; should the start itself take more than 3 of the 6 s (a stalled
+# machine), it is tried again, since the visit must begin before midnight.
+my $started = 0;
+for (1 .. 3) {
+    set_offset($midnight - int(time) - 6);
+    $started = $srv->start or last;
+    last if server_now() < $midnight - 3;
+    $srv->stop;
+    $started = 0;
+}
+ok t_cmp($started, 1, 'server starts six seconds before a UTC midnight');
 my $today = call(GET => '/short/s?days=1')->{daily}[0]{date} // 'none';
 if ($today ne date_of($day_d - 1)) {
     skip("the module was built without --enable-test-hooks (its date is $today)", 0)
