@@ -99,18 +99,27 @@ ok t_cmp($d->{reason}, 'bot', 'a robot with a token is still a robot');
 
 # ---- the end of a visit (VisitCountDedupe 2s) ---------------------------
 
-($code, $d) = hit('/visitors/window', ua => $iphone);
-ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [$true, 1, 1],
-         '2s window: first hit counts');
-my $t0 = time;
-($code, $d) = hit('/visitors/window', ua => $iphone);
-ok t_cmp($d->{reason}, 'duplicate', '2s window: a hit right after is a duplicate');
-sleep 0.1 while time < $t0 + 2.3;
-($code, $d) = hit('/visitors/window', ua => $iphone);
-ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [$true, 2, 1],
+# Two hits meant to be "right after" each other must not be 2 s apart: on
+# a machine that stalls that long, the sequence is tried again on a new key
+# (at most three times), rather than failing without a bug.
+my @w;
+for my $try (1 .. 3) {
+    my $key = "/visitors/window-$try";
+    my $t0 = time;
+    @w = (scalar((hit($key, ua => $iphone))[1]));
+    my $t1 = time;
+    push @w, (hit($key, ua => $iphone))[1];
+    my $quick = time - $t0 < 1.5;
+    sleep 0.1 while time < $t1 + 2.3;
+    my $t2 = time;
+    push @w, (hit($key, ua => $iphone))[1], (hit($key, ua => $iphone))[1];
+    last if $quick && time - $t2 < 1.5;
+}
+ok t_cmp([@{ $w[0] }{qw(counted count unique)}], [$true, 1, 1], '2s window: first hit counts');
+ok t_cmp($w[1]{reason}, 'duplicate', '2s window: a hit right after is a duplicate');
+ok t_cmp([@{ $w[2] }{qw(counted count unique)}], [$true, 2, 1],
          'after the window a new visit counts, but it is the same unique visitor today');
-($code, $d) = hit('/visitors/window', ua => $iphone);
-ok t_cmp($d->{reason}, 'duplicate', 'and the new visit has its own window');
+ok t_cmp($w[3]{reason}, 'duplicate', 'and the new visit has its own window');
 
 # ---- switches -------------------------------------------------------------
 
