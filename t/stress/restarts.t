@@ -89,24 +89,22 @@ ok t_cmp(distinct(@{ $k->{counts} }), $acked, 'no count acknowledged twice');
 
 # ---- 50 generations: nothing accumulates --------------------------------------
 
-# What $pid holds: its open files (their targets, a socket's or pipe's
-# inode left out) and its memory mappings, counted per mapped file, with
-# the anonymous ones under ''.
+# What $pid holds, each as counts: its open files by target (a socket's
+# or pipe's inode left out), its mappings by mapped file, and its anonymous
+# mappings.
 sub resources {
     my $pid = shift;
-    my @fds = sort map { (readlink($_) // '?') =~ s/\[\d+\]$/[]/r } glob "/proc/$pid/fd/*";
-    my %maps;
+    my (%fds, %files, $anon);
+    $fds{ (readlink($_) // '?') =~ s/\[\d+\]$/[]/r }++ for glob "/proc/$pid/fd/*";
     for (split /\n/, VCServer::slurp("/proc/$pid/maps")) {
         my $path = (split ' ', $_, 6)[5] // '';
-        $maps{ $path =~ m{^/} ? $path : '' }++;
+        $path =~ m{^/} ? $files{$path}++ : $anon++;
     }
-    return { fds => \@fds, maps => \%maps };
+    return { fds => \%fds, files => \%files, anon => $anon // 0 };
 }
 
-sub describe {
-    my $r = shift;
-    return join ' ', @{ $r->{fds} }, map { "$_=$r->{maps}{$_}" } sort keys %{ $r->{maps} };
-}
+sub total { return sum0(values %{ $_[0] }) }
+sub text  { my $h = shift; return join ' ', map { "$_=$h->{$_}" } sort keys %$h }
 
 # The parent's resources and the newest child's open files, once two
 # readings 0.3 s apart agree: a child forked a moment ago, or one still
@@ -117,26 +115,22 @@ sub settled {
         sleep 0.3;
         my ($child) = sort { $b <=> $a } VCServer::children($srv->pid);
         $now = { parent => resources($srv->pid),
-                 child  => $child ? resources($child)->{fds} : [] };
-        my $text = describe($now->{parent}) . " | @{ $now->{child} }";
-        return $now if $text eq $prev;
-        $prev = $text;
+                 child  => $child ? resources($child)->{fds} : {} };
+        my $p = $now->{parent};
+        my $reading = join ' | ', text($p->{fds}), text($p->{files}), $p->{anon},
+                                  text($now->{child});
+        return $now if $reading eq $prev;
+        $prev = $reading;
     }
     return $now;
 }
 
-sub file_maps { my $m = shift->{maps}; return sum0(map { $m->{$_} } grep { length } keys %$m) }
-sub all_maps  { return sum0(values %{ shift->{maps} }) }
-
-# What differs between two lists (open files, or mapped files with their
-# counts), for the log when a comparison fails.
+# What differs between two sets of counts, for the log when a comparison
+# fails.
 sub changed {
-    my ($before, $after) = @_;
-    my (%b, %a);
-    $b{$_}++ for @$before;
-    $a{$_}++ for @$after;
-    my @diff = map { "$_: " . ($b{$_} // 0) . ' -> ' . ($a{$_} // 0) }
-               grep { ($b{$_} // 0) != ($a{$_} // 0) } sort keys %{ { %b, %a } };
+    my ($old, $new) = @_;
+    my @diff = map { "$_: " . ($old->{$_} // 0) . ' -> ' . ($new->{$_} // 0) }
+               grep { ($old->{$_} // 0) != ($new->{$_} // 0) } sort keys %{ { %$old, %$new } };
     return @diff ? join('; ', @diff) : 'nothing';
 }
 
@@ -151,17 +145,17 @@ ok t_cmp(scalar @gens, 50, '50 more graceful restarts, each one complete');
 my ($five, $last) = @gens[4, 49];
 if ($five && $last) {
     my ($p5, $p50) = ($five->{parent}, $last->{parent});
-    my $maps_of = sub { my $m = shift->{maps}; [ map { ("$_") x $m->{$_} } grep { length } keys %$m ] };
+    my ($all5, $all50) = (total($p5->{files}) + $p5->{anon}, total($p50->{files}) + $p50->{anon});
     printf STDERR "# the parent's open files, file mappings and all mappings: "
         . "%d, %d, %d after 5 generations; %d, %d, %d after 50\n",
-        scalar @{ $p5->{fds} }, file_maps($p5), all_maps($p5),
-        scalar @{ $p50->{fds} }, file_maps($p50), all_maps($p50);
-    ok t_cmp(scalar @{ $p50->{fds} }, scalar @{ $p5->{fds} },
+        total($p5->{fds}), total($p5->{files}), $all5,
+        total($p50->{fds}), total($p50->{files}), $all50;
+    ok t_cmp(total($p50->{fds}), total($p5->{fds}),
              "the parent's open files, after 5 and after 50 (changed: "
              . changed($p5->{fds}, $p50->{fds}) . ')');
-    ok t_cmp(file_maps($p50), file_maps($p5),
+    ok t_cmp(total($p50->{files}), total($p5->{files}),
              "the parent's mappings of files, after 5 and after 50 (changed: "
-             . changed($maps_of->($p5), $maps_of->($p50)) . ')');
+             . changed($p5->{files}, $p50->{files}) . ')');
     # Anonymous mappings merge and split with where the allocator's regions
     # land, so their count moves by one or two; a leak of one per
     # generation would add 45.  The sanitizers map shadow memory as they go.
@@ -169,11 +163,10 @@ if ($five && $last) {
         skip('the sanitizers map memory as they go (scripts/sanitize)', 0);
     }
     else {
-        ok t_cmp(all_maps($p50) <= all_maps($p5) + 5 ? 1 : 0, 1,
-                 "the parent's mappings, all of them: " . all_maps($p5)
-                 . ' after 5, ' . all_maps($p50) . ' after 50 (at most 5 more)');
+        ok t_cmp($all50 <= $all5 + 5 ? 1 : 0, 1,
+                 "the parent's mappings, all of them: $all5 after 5, $all50 after 50 (at most 5 more)");
     }
-    ok t_cmp(scalar @{ $last->{child} }, scalar @{ $five->{child} },
+    ok t_cmp(total($last->{child}), total($five->{child}),
              "a new child's open files, after 5 and after 50 (changed: "
              . changed($five->{child}, $last->{child}) . ')');
 }
