@@ -1,13 +1,15 @@
 /* mod_visitcount: a visitor counter served by httpd itself.
  *
- * This file owns the module's lifecycle.  The parent prepares the LMDB
- * environment in post_config (creating and checking the directory, giving
- * it to User) and closes it again, because an LMDB environment must never
- * cross fork().  Each child opens its own in child_init, after privileges
- * are dropped, and closes it with the child pool.  A child whose open
+ * This file owns the module's lifecycle.  The parent prepares the store
+ * in post_config (for LMDB: creating and checking the directory, giving
+ * it to User) and lets go of it again, because neither an LMDB
+ * environment nor a connection to Redis may cross fork().  Each child
+ * opens its own in child_init, after privileges are dropped, and closes
+ * it with the child pool; Redis connections are made only when a request
+ * needs one, so httpd starts while Redis is down.  A child whose open
  * fails keeps serving: its handlers answer 503 until it is replaced.
- * Twice a day the parent, from the MPM's monitor hook, opens the store
- * briefly: after midnight, to destroy the secrets and seen-sets of days
+ * Twice a day the parent, from the MPM's monitor hook, maintains the
+ * store: after midnight, to destroy the secrets and seen-sets of days
  * before yesterday and the history past VisitCountHistory, and once no
  * visit begun before midnight can still be running, to destroy
  * yesterday's.
@@ -22,53 +24,40 @@
 #include "mpm_common.h"
 #include "unixd.h"
 
+#include "vc_admin.h"
 #include "vc_api.h"
 #include "vc_count.h"
 #include "vc_config.h"
 #include "vc_store.h"
 
+#include "apr_strings.h"
+
+#include <string.h>
 #include <unistd.h>
 
 module AP_MODULE_DECLARE_DATA visitcount_module;
 
-/* Read transactions all processes may hold at once: one per worker
- * thread, twice over because the children of an old generation finish
- * their requests beside the new ones after a graceful restart. */
-static unsigned int max_readers(void)
-{
-    int daemons = 0, threads = 0;
-    unsigned int n;
+#define VC_MAINTAIN_RETRY 60        /* seconds before a failed maintenance
+                                       is tried again */
 
-    ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &daemons);
-    ap_mpm_query(AP_MPMQ_HARD_LIMIT_THREADS, &threads);
-    n = 2u * (unsigned int)(daemons > 0 ? daemons : 1)
-           * (unsigned int)(threads > 0 ? threads : 1) + 16u;
-    return n < 126u ? 126u : n;
+/* The directive that names the store, and its value, for log lines. */
+static const char *store_name(const vc_store_options_t *o, apr_pool_t *p)
+{
+    return o->url.kind == VC_STORE_LMDB
+           ? apr_pstrcat(p, "VisitCountDB ", o->dir, NULL)
+           : apr_pstrcat(p, "VisitCountStore ", vc_url_display(p, &o->url),
+                         NULL);
 }
 
-static void store_options(vc_store_options_t *o, server_rec *s)
-{
-    const vc_server_conf *sc = ap_get_module_config(s->module_config,
-                                                    &visitcount_module);
-    int threaded = AP_MPMQ_NOT_SUPPORTED;
-
-    ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
-    o->dir = vc_conf_db_dir(sc);
-    o->map_size = vc_conf_map_size(sc);
-    o->durability = vc_conf_durability(sc);
-    o->max_readers = max_readers();
-    o->threaded = threaded != AP_MPMQ_NOT_SUPPORTED;
-    o->history_days = vc_conf_history(sc);
-    o->max_keys = vc_conf_max_keys(sc);
-}
-
-/* The first day whose visitors the last maintenance kept. */
+/* The first day whose visitors the last maintenance kept, and when a
+ * failed one may be tried again. */
 static apr_int64_t maintained_from = -1;
+static apr_time_t maintain_retry_at;
 
 /* Runs the maintenance when the first day whose secret and seen-set must
  * be kept has moved since the last run: yesterday's serve the visits begun
  * before midnight, so they stay until the longest visit window has passed
- * since.  A failure is logged and tried again at the next monitor call. */
+ * since.  A failure is logged and tried again a minute later. */
 static void maintain(server_rec *s, apr_pool_t *ptemp)
 {
     apr_int64_t now = vc_clock_now(apr_time_now());
@@ -82,16 +71,19 @@ static void maintain(server_rec *s, apr_pool_t *ptemp)
     char buf[120];
     apr_status_t rv;
 
-    if (keep_from == maintained_from) {
+    if (keep_from == maintained_from || apr_time_now() < maintain_retry_at) {
         return;
     }
-    store_options(&o, s);
+    vc_config_store_options(s, &o, vc_log_store_message, s);
     rv = vc_store_maintain(&o, now, keep_from, &purged, &what, ptemp);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                     "VC0004: VisitCountDB %s: maintenance failed: "
-                     "%s: %s", o.dir, what,
-                     vc_store_strerror(rv, buf, sizeof(buf)));
+                     "VC0004: %s: maintenance failed: %s: %s; trying again "
+                     "in %d s", store_name(&o, ptemp), what,
+                     vc_store_strerror(rv, buf, sizeof(buf)),
+                     VC_MAINTAIN_RETRY);
+        maintain_retry_at = apr_time_now()
+                            + apr_time_from_sec(VC_MAINTAIN_RETRY);
         return;
     }
     maintained_from = keep_from;
@@ -109,11 +101,33 @@ static int vc_monitor(apr_pool_t *p, server_rec *s)
     return DECLINED;
 }
 
+/* The debug line saying how the store was set up. */
+static void log_ready(server_rec *s, const vc_store_options_t *o,
+                      apr_pool_t *p)
+{
+    if (o->url.kind == VC_STORE_LMDB) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     "VC0002: store %s ready: map size %" APR_UINT64_T_FMT
+                     " bytes, durability %s, %u readers", o->dir,
+                     o->map_size, vc_durability_name(o->durability),
+                     o->max_readers);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "VC0002: store %s, prefix '%s': up to %u connections per "
+                 "child, timeouts %u ms (connect) and %u ms (command), "
+                 "failing fast for %u s after a failure, WAIT for %u "
+                 "replicas", vc_url_display(p, &o->url), o->prefix,
+                 o->pool_size, (unsigned int)o->connect_timeout_ms,
+                 (unsigned int)o->command_timeout_ms,
+                 (unsigned int)o->fail_fast, o->wait_replicas);
+}
+
 static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
     vc_store_options_t o;
-    const char *what = "";
+    const char *what = "", *err;
     char buf[120];
     apr_status_t rv;
 
@@ -125,20 +139,22 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     vc_config_find_mounts(s, pconf);
     vc_clock_init();
-    store_options(&o, s);
+    if ((err = vc_config_store_check(s, pconf)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0009: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    vc_config_store_options(s, &o, vc_log_store_message, s);
     rv = vc_store_prepare(&o, geteuid() == 0, ap_unixd_config.user_id,
                           ap_unixd_config.group_id, &what, ptemp);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     "VC0001: VisitCountDB %s: %s: %s", o.dir, what,
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0001: %s: %s: %s",
+                     store_name(&o, ptemp), what,
                      vc_store_strerror(rv, buf, sizeof(buf)));
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "VC0002: store %s ready: map size %" APR_UINT64_T_FMT
-                 " bytes, durability %s, %u readers", o.dir, o.map_size,
-                 vc_durability_name(o.durability), o.max_readers);
-    if (o.durability != VC_DURABILITY_STRICT && !o.threaded) {
+    log_ready(s, &o, ptemp);
+    if (o.url.kind == VC_STORE_LMDB && o.durability != VC_DURABILITY_STRICT
+        && !o.threaded) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "VC0006: VisitCountDurability %s: this MPM runs one "
                      "request per process, so each hit commits alone%s",
@@ -146,7 +162,12 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      o.durability == VC_DURABILITY_GROUP ? " (as strict)" : "");
     }
     maintained_from = -1;
-    maintain(s, ptemp);
+    maintain_retry_at = 0;
+    /* A shared store waits for the monitor: a Redis server that is down
+     * must not hold up the start. */
+    if (o.url.kind == VC_STORE_LMDB) {
+        maintain(s, ptemp);
+    }
     return OK;
 }
 
@@ -157,18 +178,38 @@ static void vc_child_init(apr_pool_t *pchild, server_rec *s)
     char buf[120];
 
     vc_clock_init();
-    store_options(&o, s);
+    vc_config_store_options(s, &o, vc_log_store_message, s);
     vc_child.status = vc_store_open(&vc_child.store, &o, &what, pchild);
     if (vc_child.status != APR_SUCCESS) {
         /* Never exit() here: the parent would only fork a replacement that
          * fails the same way.  Serve 503 and say why, once per child. */
         vc_child.store = NULL;
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                     "VC0003: VisitCountDB %s: %s failed in child %ld: %s; "
-                     "counter requests will get 503", o.dir, what,
+                     "VC0003: %s: %s failed in child %ld: %s; counter "
+                     "requests will get 503", store_name(&o, pchild), what,
                      (long)getpid(), vc_store_strerror(vc_child.status, buf,
                                                        sizeof(buf)));
     }
+}
+
+/* The counter's URLs are not files: like mod_proxy, the module maps them
+ * itself, so httpd neither turns them into file names (which fails with
+ * 403 for an absurdly long path) nor walks the file system for them (a
+ * stat per path component, and a look for .htaccess in each directory
+ * when overrides are allowed). */
+static int vc_translate_name(request_rec *r)
+{
+    if (!r->uri || r->uri[0] != '/' || !vc_config_mount(r)) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, "visitcount:", r->uri, NULL);
+    return OK;
+}
+
+static int vc_map_to_storage(request_rec *r)
+{
+    return r->filename && !strncmp(r->filename, "visitcount:", 11)
+           ? OK : DECLINED;
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -182,10 +223,11 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_child_init(vc_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(vc_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     /* Last among the translators, so Alias and rewrites still apply. */
-    ap_hook_translate_name(vc_api_translate_name, NULL, NULL, APR_HOOK_LAST);
-    ap_hook_map_to_storage(vc_api_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_translate_name(vc_translate_name, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_map_to_storage(vc_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_fixups(vc_page_fixup, after_dir, NULL, APR_HOOK_LAST);
     ap_hook_handler(vc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(vc_admin_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(visitcount) = {

@@ -2,15 +2,13 @@
  * delete them.  Only reachable where the administrator mapped the handler,
  * behind whatever httpd authorization guards it there.
  */
-#include "vc_api.h"
+#include "vc_admin.h"
+#include "vc_module.h"
 #include "vc_parse.h"
+#include "vc_reply.h"
 
-#include "http_log.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
-
-extern module AP_MODULE_DECLARE_DATA visitcount_module;
-APLOG_USE_MODULE(visitcount);
 
 #define VC_LIST_DEFAULT 100
 #define VC_LIST_MAX 1000
@@ -51,8 +49,8 @@ static int admin_list(request_rec *r)
         else if (!strcmp(name, "after")) slot = &after;
         else if (!strcmp(name, "limit")) slot = &limit_arg;
         if (!slot) {
-            return vc_error_reply(r, HTTP_BAD_REQUEST,
-                               "unknown query parameter; use prefix, after, limit");
+            return vc_error_reply(r, HTTP_BAD_REQUEST, "unknown query "
+                                  "parameter; use prefix, after, limit");
         }
         if (*slot) {
             return vc_error_reply(r, HTTP_BAD_REQUEST, "repeated query parameter");
@@ -67,13 +65,13 @@ static int admin_list(request_rec *r)
     }
     if (limit_arg && vc_parse_uint(limit_arg, 1, VC_LIST_MAX, &limit) != 0) {
         return vc_error_reply(r, HTTP_BAD_REQUEST,
-                           "limit must be an integer from 1 to 1000");
+                              "limit must be an integer from 1 to 1000");
     }
     st = vc_store_list(vc_child.store, prefix ? prefix : "",
                        after ? after : "", (unsigned int)limit, &entries,
                        &more, r->pool);
     if (st != APR_SUCCESS) {
-        return vc_store_failure(r, st, "list", prefix);
+        return vc_store_failure_reply(r, st, "list", prefix);
     }
     vc_json_init(&j, r->pool, 64 + (apr_size_t)entries->nelts * 64);
     vc_json_object_begin(&j);
@@ -113,13 +111,13 @@ static int admin_set(request_rec *r, const char *key)
     }
     if ((why = vc_json_read_uints(body, len, f, 2)) != NULL) {
         return vc_error_reply(r, HTTP_BAD_REQUEST,
-                           apr_pstrcat(r->pool, why, "; expected "
-                                       "{\"count\":N,\"unique\":U}", NULL));
+                              apr_pstrcat(r->pool, why, "; expected "
+                                          "{\"count\":N,\"unique\":U}", NULL));
     }
     c.count = f[0].value;
     c.unique = f[1].value;
     if ((st = vc_store_set(vc_child.store, key, &c)) != APR_SUCCESS) {
-        return vc_store_failure(r, st, "set", key);
+        return vc_store_failure_reply(r, st, "set", key);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "VC0203: key '%s' set to count %" APR_UINT64_T_FMT
@@ -134,7 +132,7 @@ static int admin_delete(request_rec *r, const char *key)
     int existed;
 
     if ((st = vc_store_delete(vc_child.store, key, &existed)) != APR_SUCCESS) {
-        return vc_store_failure(r, st, "delete", key);
+        return vc_store_failure_reply(r, st, "delete", key);
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "VC0204: key '%s' %s", key,
                   existed ? "deleted" : "not deleted: it did not exist");
@@ -148,7 +146,9 @@ static int admin_delete(request_rec *r, const char *key)
     return vc_send_json(r, HTTP_OK, &j, "no-store");
 }
 
-int vc_admin_api(request_rec *r, const char *path, int cors_ok)
+/* Routes a request below the admin mount (path as from the raw URL, NULL
+ * when malformed) to the collection or to one key. */
+static int admin_api(request_rec *r, const char *path, int cors_ok)
 {
     int collection = path && (path[0] == '\0' || path[0] == '?'
                               || (path[0] == '/' && (path[1] == '\0'
@@ -174,7 +174,7 @@ int vc_admin_api(request_rec *r, const char *path, int cors_ok)
     }
     if (r->args && *r->args) {
         return vc_error_reply(r, HTTP_BAD_REQUEST,
-                           "no query parameters are taken here");
+                              "no query parameters are taken here");
     }
     switch (r->method_number) {
     case M_PUT:
@@ -182,6 +182,19 @@ int vc_admin_api(request_rec *r, const char *path, int cors_ok)
     case M_DELETE:
         return admin_delete(r, key);
     default:
-        return vc_read_key(r, key, "private, no-cache", 0);
+        return vc_read_reply(r, key, "private, no-cache", 0);
     }
+}
+
+int vc_admin_handler(request_rec *r)
+{
+    const vc_dir_conf *dc;
+    int cors_ok;
+
+    if (!r->handler || strcmp(r->handler, "visitcount-admin")) {
+        return DECLINED;
+    }
+    dc = ap_get_module_config(r->per_dir_config, &visitcount_module);
+    cors_ok = vc_set_cors(r, dc);
+    return admin_api(r, vc_config_path_below_mount(r), cors_ok);
 }

@@ -4,13 +4,11 @@
  * resolved to defaults only when used.
  */
 #include "vc_config.h"
+#include "vc_module.h"
 #include "vc_parse.h"
 
-#include "http_core.h"
-#include "http_main.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
-
-extern module AP_MODULE_DECLARE_DATA visitcount_module;
 
 void *vc_create_server_conf(apr_pool_t *p, server_rec *s)
 {
@@ -18,6 +16,12 @@ void *vc_create_server_conf(apr_pool_t *p, server_rec *s)
 
     (void)s;
     sc->durability = VC_UNSET;
+    sc->redis_connect_ms = VC_UNSET;
+    sc->redis_command_ms = VC_UNSET;
+    sc->redis_pool = VC_UNSET;
+    sc->redis_fail_fast = VC_UNSET;
+    sc->redis_wait = VC_UNSET;
+    sc->redis_wait_ms = VC_UNSET;
     return sc;
 }
 
@@ -29,6 +33,7 @@ void *vc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     const vc_server_conf *base = basev, *add = addv;
     vc_server_conf *sc = apr_pcalloc(p, sizeof(*sc));
 
+    sc->store = MERGE_PTR(store);
     sc->db_dir = MERGE_PTR(db_dir);
     sc->map_size = add->map_size ? add->map_size : base->map_size;
     sc->durability = MERGE_INT(durability);
@@ -37,6 +42,15 @@ void *vc_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sc->max_keys = add->max_keys ? add->max_keys : base->max_keys;
     sc->longest_dedupe = add->longest_dedupe > base->longest_dedupe
                          ? add->longest_dedupe : base->longest_dedupe;
+    sc->redis_prefix = MERGE_PTR(redis_prefix);
+    sc->redis_password_file = MERGE_PTR(redis_password_file);
+    sc->redis_password = MERGE_PTR(redis_password);
+    sc->redis_connect_ms = MERGE_INT(redis_connect_ms);
+    sc->redis_command_ms = MERGE_INT(redis_command_ms);
+    sc->redis_pool = MERGE_INT(redis_pool);
+    sc->redis_fail_fast = MERGE_INT(redis_fail_fast);
+    sc->redis_wait = MERGE_INT(redis_wait);
+    sc->redis_wait_ms = MERGE_INT(redis_wait_ms);
     return sc;
 }
 
@@ -77,147 +91,9 @@ void *vc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     return dc;
 }
 
-/* True when a SetHandler in this section (or a container inside it, such
- * as <If>) names one of our handlers. */
-static int maps_our_handler(const ap_directive_t *node, apr_pool_t *p)
-{
-    for (; node; node = node->next) {
-        if (!strcasecmp(node->directive, "SetHandler")) {
-            const char *args = node->args;
-            const char *h = ap_getword_conf(p, &args);
-            if (!strcasecmp(h, "visitcount")
-                || !strcasecmp(h, "visitcount-admin")) {
-                return 1;
-            }
-        }
-        if (node->first_child && maps_our_handler(node->first_child, p)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void add_mount(server_rec *s, const char *section_args, apr_pool_t *p)
-{
-    vc_server_conf *sc = ap_get_module_config(s->module_config,
-                                              &visitcount_module);
-    char *args = apr_pstrdup(p, section_args), *end, *path;
-    const char *rest;
-    apr_size_t n;
-
-    /* A section's args run to its closing '>'. */
-    if ((end = strrchr(args, '>')) != NULL) {
-        *end = '\0';
-    }
-    rest = args;
-    path = ap_getword_conf(p, &rest);
-    if (path[0] != '/') {
-        return;                       /* "~" regex sections have no mount */
-    }
-    n = strlen(path);
-    while (n > 0 && path[n - 1] == '/') {
-        path[--n] = '\0';
-    }
-    if (!sc->mounts) {
-        sc->mounts = apr_array_make(p, 4, sizeof(const char *));
-    }
-    APR_ARRAY_PUSH(sc->mounts, const char *) = path;
-}
-
-static server_rec *vhost_of(server_rec *main_server, const ap_directive_t *node)
-{
-    server_rec *s;
-
-    for (s = main_server->next; s; s = s->next) {
-        if (s->defn_line_number == (unsigned int)node->line_num && s->defn_name
-            && node->filename && !strcmp(s->defn_name, node->filename)) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-static void find_mounts(const ap_directive_t *node, server_rec *s,
-                        server_rec *main_server, apr_pool_t *p)
-{
-    for (; node; node = node->next) {
-        if (!strcasecmp(node->directive, "<VirtualHost")) {
-            server_rec *vs = vhost_of(main_server, node);
-            find_mounts(node->first_child, vs ? vs : s, main_server, p);
-        }
-        else if (!strcasecmp(node->directive, "<Location")) {
-            if (maps_our_handler(node->first_child, p)) {
-                add_mount(s, node->args, p);
-            }
-        }
-        else if (node->first_child) {
-            find_mounts(node->first_child, s, main_server, p);
-        }
-    }
-}
-
-void vc_config_find_mounts(server_rec *main_server, apr_pool_t *p)
-{
-    find_mounts(ap_conftree, main_server, main_server, p);
-}
-
-static void longest_mount(const vc_server_conf *sc, const char *uri,
-                          const char **best, apr_size_t *best_len)
-{
-    int i;
-
-    for (i = 0; sc->mounts && i < sc->mounts->nelts; i++) {
-        const char *m = APR_ARRAY_IDX(sc->mounts, i, const char *);
-        apr_size_t n = strlen(m);
-
-        if ((!*best || n > *best_len) && strncmp(uri, m, n) == 0
-            && (uri[n] == '/' || uri[n] == '\0')) {
-            *best = m;
-            *best_len = n;
-        }
-    }
-}
-
-const char *vc_config_mount(request_rec *r)
-{
-    const char *best = NULL;
-    apr_size_t len = 0;
-
-    longest_mount(ap_get_module_config(r->server->module_config,
-                                       &visitcount_module), r->uri,
-                  &best, &len);
-    if (r->server != ap_server_conf) {
-        longest_mount(ap_get_module_config(ap_server_conf->module_config,
-                                           &visitcount_module), r->uri,
-                      &best, &len);
-    }
-    return best;
-}
-
-const char *vc_conf_db_dir(const vc_server_conf *sc)
-{
-    return sc->db_dir ? sc->db_dir : VC_DEFAULT_DBDIR;
-}
-
-apr_uint64_t vc_conf_map_size(const vc_server_conf *sc)
-{
-    return sc->map_size ? sc->map_size : VC_DEFAULT_MAP_SIZE;
-}
-
-vc_durability_e vc_conf_durability(const vc_server_conf *sc)
-{
-    return sc->durability != VC_UNSET ? (vc_durability_e)sc->durability
-                                      : VC_DEFAULT_DURABILITY;
-}
-
 unsigned int vc_conf_history(const vc_server_conf *sc)
 {
     return sc->history_days ? sc->history_days : VC_DEFAULT_HISTORY;
-}
-
-apr_uint64_t vc_conf_max_keys(const vc_server_conf *sc)
-{
-    return sc->max_keys ? sc->max_keys : VC_DEFAULT_MAX_KEYS;
 }
 
 apr_uint32_t vc_conf_longest_dedupe(server_rec *main_server)
@@ -444,8 +320,152 @@ static const char *add_origin(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+/* ---- the Redis store ---------------------------------------------------- */
+
+static const char *set_store(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    vc_url_t *url = apr_pcalloc(cmd->pool, sizeof(*url));
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    /* The value may hold a password: never repeat it. */
+    if ((err = vc_url_parse(cmd->pool, arg, url)) != NULL) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", err, NULL);
+    }
+#ifndef VC_HAVE_REDIS
+    if (url->kind == VC_STORE_REDIS) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": this mod_visitcount "
+                           "was built without Redis support (hiredis was not "
+                           "found when it was built); use lmdb, or rebuild "
+                           "it with libhiredis-dev installed", NULL);
+    }
+#endif
+    server_conf(cmd)->store = url;
+    return NULL;
+}
+
+static const char *set_redis_prefix(cmd_parms *cmd, void *dummy,
+                                    const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_size_t i, n = strlen(arg);
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    for (i = 0; i < n; i++) {
+        if (!apr_isgraph(arg[i]) || arg[i] == '{' || arg[i] == '}') {
+            break;
+        }
+    }
+    if (n == 0 || n > VC_MAX_REDIS_PREFIX || i < n) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg, "' is not "
+                           "1 to 64 printable characters without spaces, "
+                           "'{' or '}'", NULL);
+    }
+    server_conf(cmd)->redis_prefix = arg;
+    return NULL;
+}
+
+static const char *set_redis_password_file(cmd_parms *cmd, void *dummy,
+                                           const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *path;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    if (!*arg || !(path = ap_server_root_relative(cmd->pool, arg))) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": invalid path ", arg,
+                           NULL);
+    }
+    server_conf(cmd)->redis_password_file = path;
+    return NULL;
+}
+
+/* A server-wide whole number from min to max, as "a number of <unit>". */
+static const char *global_int(cmd_parms *cmd, const char *arg, int min,
+                              int max, const char *unit, int *out)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_uint64_t v;
+
+    if (err) {
+        return err;
+    }
+    if (vc_parse_uint(arg, (apr_uint64_t)min, (apr_uint64_t)max, &v) != 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of %s from "
+                            "%d to %d", cmd->cmd->name, arg, unit, min, max);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+/* VisitCountRedisConnectTimeout, or (cmd->info set) CommandTimeout. */
+static const char *set_redis_ms(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    vc_server_conf *sc = server_conf(cmd);
+
+    (void)dummy;
+    return global_int(cmd, arg, 1, VC_MAX_TIMEOUT_MS, "milliseconds",
+                      cmd->info ? &sc->redis_command_ms : &sc->redis_connect_ms);
+}
+
+static const char *set_redis_pool(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    (void)dummy;
+    return global_int(cmd, arg, 1, VC_MAX_POOL, "connections",
+                      &server_conf(cmd)->redis_pool);
+}
+
+static const char *set_redis_fail_fast(cmd_parms *cmd, void *dummy,
+                                       const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_uint64_t secs = 0;
+
+    (void)dummy;
+    if (err) {
+        return err;
+    }
+    if (strcasecmp(arg, "off")
+        && vc_parse_duration(arg, VC_MAX_FAIL_FAST, &secs) != 0) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg, "' is not "
+                           "off or a duration up to 1h (as 2s)", NULL);
+    }
+    server_conf(cmd)->redis_fail_fast = (int)secs;
+    return NULL;
+}
+
+static const char *set_redis_wait(cmd_parms *cmd, void *dummy,
+                                  const char *replicas, const char *ms)
+{
+    vc_server_conf *sc = server_conf(cmd);
+    const char *err;
+
+    (void)dummy;
+    if (!strcasecmp(replicas, "off") && !ms) {
+        if ((err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) == NULL) {
+            sc->redis_wait = 0;
+        }
+        return err;
+    }
+    if ((err = global_int(cmd, replicas, 1, VC_MAX_WAIT_REPLICAS, "replicas",
+                          &sc->redis_wait)) != NULL) {
+        return err;
+    }
+    return ms ? global_int(cmd, ms, 1, VC_MAX_TIMEOUT_MS, "milliseconds",
+                           &sc->redis_wait_ms) : NULL;
+}
+
 const command_rec vc_cmds[] = {
-    /* Store: server config only, one environment per server. */
+    /* Store: server config only, one store per server. */
     AP_INIT_TAKE1("VisitCountDB", set_db, NULL, RSRC_CONF,
                   "Directory of the LMDB environment holding the counts"),
     AP_INIT_TAKE1("VisitCountMapSize", set_map_size, NULL, RSRC_CONF,
@@ -459,6 +479,29 @@ const command_rec vc_cmds[] = {
     AP_INIT_TAKE1("VisitCountMaxKeys", set_max_keys, NULL, RSRC_CONF,
                   "Most keys the store may hold; hits on new keys beyond "
                   "it answer 507"),
+    AP_INIT_TAKE1("VisitCountStore", set_store, NULL, RSRC_CONF,
+                  "lmdb (the default), or a Redis server shared by several "
+                  "httpd: redis://[[user]:password@]host[:port][/db], "
+                  "redis+unix:///path[?db=N] or "
+                  "redis-sentinel://host:port[,host:port]/master[/db]"),
+    AP_INIT_TAKE1("VisitCountRedisPrefix", set_redis_prefix, NULL, RSRC_CONF,
+                  "Prefix of every Redis key name (default vc:)"),
+    AP_INIT_TAKE1("VisitCountRedisPasswordFile", set_redis_password_file,
+                  NULL, RSRC_CONF,
+                  "File whose first line is the Redis password, read at "
+                  "start-up"),
+    AP_INIT_TAKE1("VisitCountRedisConnectTimeout", set_redis_ms, NULL,
+                  RSRC_CONF, "Milliseconds to wait for a Redis connection"),
+    AP_INIT_TAKE1("VisitCountRedisCommandTimeout", set_redis_ms, (void *)1,
+                  RSRC_CONF, "Milliseconds to wait for a Redis reply"),
+    AP_INIT_TAKE1("VisitCountRedisPoolSize", set_redis_pool, NULL, RSRC_CONF,
+                  "Redis connections per child (default: ThreadsPerChild)"),
+    AP_INIT_TAKE1("VisitCountRedisFailFast", set_redis_fail_fast, NULL,
+                  RSRC_CONF, "After a Redis failure, answer 503 without "
+                  "trying for this long (as 2s), or off"),
+    AP_INIT_TAKE12("VisitCountRedisWait", set_redis_wait, NULL, RSRC_CONF,
+                   "off, or the number of replicas each hit must reach "
+                   "(Redis WAIT) and the milliseconds to wait for them"),
     /* API behaviour: per directory or location. */
     AP_INIT_TAKE1("VisitCountDefaultKey", set_default_key, NULL,
                   RSRC_CONF | ACCESS_CONF,

@@ -1,5 +1,7 @@
 /* Configuration of mod_visitcount: the server-wide store settings, the
- * per-directory API settings, their defaults, and how scopes merge.
+ * per-directory API settings, their defaults, and how scopes merge
+ * (vc_config.c); where the handlers are mounted (vc_config_mount.c); and
+ * the store's effective settings (vc_config_store.c).
  */
 #ifndef VC_CONFIG_H
 #define VC_CONFIG_H
@@ -22,6 +24,16 @@
 #define VC_MAX_HISTORY 3660
 #define VC_DEFAULT_MAX_KEYS 100000
 #define VC_MAX_MAX_KEYS 1000000000
+#define VC_DEFAULT_REDIS_PREFIX "vc:"
+#define VC_MAX_REDIS_PREFIX 64
+#define VC_DEFAULT_CONNECT_MS 500
+#define VC_DEFAULT_COMMAND_MS 1000
+#define VC_MAX_TIMEOUT_MS 60000
+#define VC_DEFAULT_FAIL_FAST 2          /* seconds */
+#define VC_MAX_FAIL_FAST 3600
+#define VC_MAX_POOL 1024
+#define VC_DEFAULT_WAIT_MS 100
+#define VC_MAX_WAIT_REPLICAS 16
 
 #ifndef VC_DEFAULT_DBDIR
 #define VC_DEFAULT_DBDIR "/var/lib/visitcount"
@@ -29,6 +41,7 @@
 
 /* Per server.  The store settings are read from the main server only. */
 typedef struct {
+    const vc_url_t *store;       /* NULL: lmdb */
     const char *db_dir;          /* NULL: VC_DEFAULT_DBDIR */
     apr_uint64_t map_size;       /* 0: VC_DEFAULT_MAP_SIZE */
     int durability;              /* VC_UNSET: VC_DEFAULT_DURABILITY */
@@ -40,6 +53,16 @@ typedef struct {
      * handlers, without trailing '/' ("" for "/"): keys are taken from
      * the URL below them.  Filled by vc_config_find_mounts(). */
     apr_array_header_t *mounts;
+    /* The Redis store's settings (VC_UNSET or 0: the default). */
+    const char *redis_prefix;
+    const char *redis_password_file;
+    const char *redis_password;  /* read from the file at start-up */
+    int redis_connect_ms;
+    int redis_command_ms;
+    int redis_pool;
+    int redis_fail_fast;         /* seconds; 0: off */
+    int redis_wait;              /* replicas; 0: off */
+    int redis_wait_ms;
 } vc_server_conf;
 
 /* Per directory or location: how the API behaves there. */
@@ -71,12 +94,23 @@ void vc_config_find_mounts(server_rec *main_server, apr_pool_t *p);
  * prefix of it; NULL when the handler was mapped another way. */
 const char *vc_config_mount(request_rec *r);
 
-/* Effective values, with defaults applied. */
-const char *vc_conf_db_dir(const vc_server_conf *sc);
-apr_uint64_t vc_conf_map_size(const vc_server_conf *sc);
-vc_durability_e vc_conf_durability(const vc_server_conf *sc);
+/* The raw path below the <Location> that maps this request's handler
+ * (starting with '/', '?' or at the end).  Without such a section (the
+ * handler was mapped another way) it is the whole path.  NULL when the raw
+ * path does not decode to the mount, as with "/api//visits/x". */
+const char *vc_config_path_below_mount(request_rec *r);
+
+/* The store's settings for this MPM, with defaults applied; log, with
+ * baton, reports what the store cannot say in a status. */
+void vc_config_store_options(server_rec *main_server, vc_store_options_t *o,
+                             vc_store_log_fn *log, void *baton);
+
+/* At start-up, as root: reads VisitCountRedisPasswordFile, checks that the
+ * store directives agree with each other, and logs a notice for those the
+ * chosen store ignores.  Returns NULL, or why httpd must not start. */
+const char *vc_config_store_check(server_rec *main_server, apr_pool_t *p);
+
 unsigned int vc_conf_history(const vc_server_conf *sc);
-apr_uint64_t vc_conf_max_keys(const vc_server_conf *sc);
 /* The longest visit any scope of any server may count with: the longest
  * VisitCountDedupe configured, and at least the default. */
 apr_uint32_t vc_conf_longest_dedupe(server_rec *main_server);

@@ -9,11 +9,11 @@
  */
 #include "vc_count.h"
 #include "vc_bots.h"
+#include "vc_module.h"
 #include "vc_parse.h"
 #include "vc_visitor.h"
 
 #include "http_core.h"
-#include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
 #include "apr_atomic.h"
@@ -22,9 +22,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-extern module AP_MODULE_DECLARE_DATA visitcount_module;
-APLOG_USE_MODULE(visitcount);
 
 #define VC_LOG_INTERVAL 10          /* seconds between store error lines */
 #define VC_FULL_INTERVAL 600        /* seconds between "seen-set full" lines */
@@ -54,21 +51,39 @@ apr_int64_t vc_clock_now(apr_time_t t)
     return (apr_int64_t)apr_time_sec(t) + clock_offset;
 }
 
+/* A log line allowed at most once per interval per process; *missed
+ * counts the lines that were not. */
+typedef struct {
+    apr_uint32_t next_sec;
+    apr_uint32_t missed;
+} vc_log_limit_t;
+
+/* True when a line may be logged now; then *missed says how many were
+ * held back since the last one. */
+static int log_allowed(vc_log_limit_t *l, apr_time_t t, apr_uint32_t *missed)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(t);
+    apr_uint32_t next = apr_atomic_read32(&l->next_sec);
+
+    if (now < next
+        || apr_atomic_cas32(&l->next_sec, now + VC_LOG_INTERVAL, next) != next) {
+        apr_atomic_inc32(&l->missed);
+        return 0;
+    }
+    *missed = apr_atomic_xchg32(&l->missed, 0);
+    return 1;
+}
+
 void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
                         const char *key)
 {
-    static apr_uint32_t next_sec, suppressed;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t next = apr_atomic_read32(&next_sec);
+    static vc_log_limit_t limit;
     apr_uint32_t missed;
     char buf[120];
 
-    if (now < next
-        || apr_atomic_cas32(&next_sec, now + VC_LOG_INTERVAL, next) != next) {
-        apr_atomic_inc32(&suppressed);
+    if (!log_allowed(&limit, r->request_time, &missed)) {
         return;
     }
-    missed = apr_atomic_xchg32(&suppressed, 0);
     /* A full key table is the bound doing its job, not a fault.  A full
      * disk reaches LMDB as a short write, which it reports as EIO. */
     ap_log_rerror(APLOG_MARK,
@@ -80,6 +95,24 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
                   || status == APR_FROM_OS_ERROR(EDQUOT)
                   ? "; is the disk holding VisitCountDB full?" : "",
                   missed, VC_LOG_INTERVAL);
+}
+
+void vc_log_store_message(void *baton, int level, apr_status_t status,
+                          const char *message)
+{
+    static vc_log_limit_t limit;
+    apr_uint32_t missed = 0;
+    char more[96] = "";
+
+    if (level <= VC_LOG_ERR && !log_allowed(&limit, apr_time_now(), &missed)) {
+        return;
+    }
+    if (missed) {
+        apr_snprintf(more, sizeof(more), " (%u more store reports in the "
+                     "last %d s not logged)", missed, VC_LOG_INTERVAL);
+    }
+    ap_log_error(APLOG_MARK, level, status, (server_rec *)baton, "%s%s",
+                 message, more);
 }
 
 /* Says, at most once per VC_FULL_INTERVAL per process, that new visitors
@@ -166,8 +199,7 @@ apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
 
     out->reason = filtered(r, dc);
     if (out->reason) {
-        return vc_store_get(vc_child.store, key, &out->counts, NULL, 0, 0,
-                            NULL);
+        return vc_store_get(vc_child.store, key, &out->counts, NULL);
     }
     memset(&vis, 0, sizeof(vis));
     vis.dedupe = vc_conf_dedupe(dc);

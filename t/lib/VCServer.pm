@@ -6,6 +6,11 @@ package VCServer;
 # session of its own), so its exit status is known when it refuses to
 # start.  Servers still running when the test ends, even by die, are
 # stopped by the END block.
+#
+# Its store is the suite's: LMDB in its own directory, or, when t/run-suite
+# runs the Redis pass (VC_STORE=redis), the suite's Redis server
+# (VC_REDIS_URL) under a key prefix of its own.  store => URL picks
+# another; store => 'lmdb' keeps LMDB in every pass.
 use strict;
 use warnings FATAL => 'all';
 
@@ -58,12 +63,22 @@ sub new {
         conf => $args{conf} || '', port => free_port(),
         modules => $args{modules} || [], module_defaults => $args{module_defaults},
         mpm_conf => $args{mpm_conf},
+        store => exists $args{store} ? $args{store} : suite_store(),
     }, $class;
     remove_tree($dir);                  # every run starts from nothing
     make_path("$dir/conf", "$dir/logs", $self->{docroot});
     $self->write_conf;
     return $self;
 }
+
+# The store of this pass of the suite: 'lmdb', or the Redis server's URL.
+sub suite_store {
+    return 'lmdb' unless ($ENV{VC_STORE} // '') eq 'redis';
+    return $ENV{VC_REDIS_URL} || die "VC_STORE=redis needs VC_REDIS_URL (t/run-suite sets both)";
+}
+
+# 'redis' when the suite's pass runs with the Redis store, else 'lmdb'.
+sub suite_store_kind { suite_store() eq 'lmdb' ? 'lmdb' : 'redis' }
 
 sub free_port {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -73,6 +88,8 @@ sub free_port {
 }
 
 sub dir         { $_[0]{dir} }
+sub store       { $_[0]{store} }
+sub prefix      { "vc-$_[0]{name}:" }   # of its Redis key names
 sub pid         { $_[0]{pid} }
 sub port        { $_[0]{port} }
 sub exit_status { $_[0]{exit_status} }   # of a server that stopped or failed
@@ -81,11 +98,11 @@ sub url         { "http://127.0.0.1:$_[0]{port}" . ($_[1] // '/') }
 sub httpd       { Apache::Test::vars('httpd') || '/usr/sbin/apache2' }
 sub error_log   { slurp("$_[0]{dir}/logs/error_log") }
 
-# Changes the caller's directives (and optionally db); takes effect on the
-# next start or graceful restart.
+# Changes the caller's directives (and optionally db or store); takes
+# effect on the next start or graceful restart.
 sub set_conf {
     my ($self, %args) = @_;
-    $self->{$_} = $args{$_} for grep { exists $args{$_} } qw(conf db);
+    $self->{$_} = $args{$_} for grep { exists $args{$_} } qw(conf db store);
     $self->write_conf;
 }
 
@@ -97,7 +114,9 @@ sub write_conf {
     my $so = top() . '/mod_visitcount/.libs/mod_visitcount.so';
     my $load = join '', map { "LoadModule ${_}_module $mods/mod_$_.so\n" }
         "mpm_$mpm", qw(authz_core authz_host mime dir alias), @{ $self->{modules} };
-    my $db = defined $self->{db} ? qq{VisitCountDB "$self->{db}"\n} : '';
+    my $db = $self->{store} ne 'lmdb'
+        ? qq{VisitCountStore "$self->{store}"\nVisitCountRedisPrefix "} . $self->prefix . qq{"\n}
+        : defined $self->{db} ? qq{VisitCountDB "$self->{db}"\n} : '';
     # Most tests need every request to count; module_defaults keeps the
     # module's own filters, as a real site runs it.
     # Small process limits unless the test asks for others (mpm_conf).

@@ -1,17 +1,14 @@
-/* The LMDB side of mod_visitcount.  It owns the environment's lifecycle
- * (prepared by the parent, opened per child, never across fork), the
- * record format, and the rules for LMDB's recoverable conditions: a map
- * grown by another process is adopted, a full reader table is swept for
- * dead readers and retried once, a full map is reported, never fatal.
- * Each operation is one short transaction; nothing here waits on a client.
- *
- * Databases: "counts" (key -> totals), "daily" (key NUL day -> that day's
- * counts), "seen" (day, visitor id -> time of the counted visit), "secrets"
- * (day -> the day's random secret) and "meta" (format).  Days are UTC day
- * numbers stored big-endian, so each database sorts by key, then by day.
- * This file: the environment, transactions and the admin operations.
+/* The LMDB environment of mod_visitcount: its lifecycle (prepared by the
+ * parent, opened per child, never across fork), its transactions, and the
+ * rules for LMDB's recoverable conditions: a map grown by another process
+ * is adopted, a full reader table is swept for dead readers and retried
+ * once, a full map is reported, never fatal.  Also the flusher thread of
+ * relaxed durability.  The bottom of the LMDB store: it calls no other
+ * file of it.
  */
-#include "vc_store_db.h"
+#include <lmdb.h>
+
+#include "vc_store_lmdb.h"
 
 #include "apr_strings.h"
 #include "apr_file_info.h"
@@ -28,7 +25,7 @@
 #define VC_MAX_DBS 8
 
 /* The one mapping from LMDB results to APR status codes. */
-apr_status_t vc_store_rc(int rc)
+apr_status_t vc_lmdb_rc(int rc)
 {
     if (rc == MDB_SUCCESS) {
         return APR_SUCCESS;
@@ -42,35 +39,15 @@ apr_status_t vc_store_rc(int rc)
     return APR_FROM_OS_ERROR(rc);
 }
 
-const char *vc_store_strerror(apr_status_t status, char *buf,
-                              apr_size_t bufsize)
+const char *vc_store_lmdb_strerror(apr_status_t status)
 {
-    switch (status) {
-    case VC_STORE_FULL:
+    if (status == VC_STORE_FULL) {
         return mdb_strerror(MDB_MAP_FULL);
-    case VC_STORE_MAXED:
-        return "count is at its 64-bit maximum";
-    case VC_STORE_BADFORMAT:
-        return "not a mod_visitcount database, or one from a newer version";
-    case VC_STORE_CLOSED:
-        return "store is not open in this process";
-    case VC_STORE_KEYS_FULL:
-        return "the store holds VisitCountMaxKeys keys";
     }
-    if (status >= VC_STORE_ERRSPACE + 100
-        && status <= VC_STORE_ERRSPACE + 100 + (MDB_LAST_ERRCODE - MDB_KEYEXIST)) {
-        return mdb_strerror(MDB_KEYEXIST + (int)(status - VC_STORE_ERRSPACE - 100));
-    }
-    return apr_strerror(status, buf, bufsize);
+    return mdb_strerror(MDB_KEYEXIST + (int)(status - VC_STORE_LMDB_BASE));
 }
 
-const char *vc_durability_name(vc_durability_e d)
-{
-    return d == VC_DURABILITY_GROUP ? "group"
-         : d == VC_DURABILITY_RELAXED ? "relaxed" : "strict";
-}
-
-MDB_val vc_store_val(const char *s)
+MDB_val vc_lmdb_val(const char *s)
 {
     MDB_val v;
     v.mv_data = (void *)s;
@@ -78,15 +55,9 @@ MDB_val vc_store_val(const char *s)
     return v;
 }
 
-void vc_store_decode(const MDB_val *v, vc_counts_t *c)
-{
-    memcpy(&c->count, v->mv_data, 8);
-    memcpy(&c->unique, (const char *)v->mv_data + 8, 8);
-}
-
 /* Creates the environment handle with our settings; closes it on error. */
-int vc_store_env_open(MDB_env **envp, const vc_store_options_t *o,
-                    const char **what)
+int vc_lmdb_env_open(MDB_env **envp, const vc_store_options_t *o,
+                     const char **what)
 {
     MDB_env *env;
     unsigned int flags = MDB_NOTLS;
@@ -132,12 +103,12 @@ int vc_store_env_open(MDB_env **envp, const vc_store_options_t *o,
 
 /* Opens the databases; with create set (parent) also makes them and
  * stamps the format, otherwise (child) only reads and checks it. */
-int vc_store_dbs_open(MDB_env *env, int create, vc_dbis_t *db,
-                    const char **what)
+int vc_lmdb_dbs_open(MDB_env *env, int create, vc_dbis_t *db,
+                     const char **what)
 {
     MDB_txn *txn;
     MDB_dbi meta;
-    MDB_val k = vc_store_val("format"), v;
+    MDB_val k = vc_lmdb_val("format"), v;
     unsigned int dbflags = create ? MDB_CREATE : 0;
     int rc;
 
@@ -156,7 +127,7 @@ int vc_store_dbs_open(MDB_env *env, int create, vc_dbis_t *db,
     }
     rc = mdb_get(txn, meta, &k, &v);
     if (rc == MDB_NOTFOUND && create) {
-        MDB_val f = vc_store_val(VC_FORMAT);
+        MDB_val f = vc_lmdb_val(VC_FORMAT);
         if ((rc = mdb_put(txn, meta, &k, &f, 0))) {
             *what = "mdb_put";
             mdb_txn_abort(txn);
@@ -202,9 +173,9 @@ static int dir_is_ours(const char *dir, apr_pool_t *p)
     return ours;
 }
 
-apr_status_t vc_store_prepare(const vc_store_options_t *o,
-                              int chown_to_user, uid_t uid, gid_t gid,
-                              const char **what, apr_pool_t *ptemp)
+apr_status_t vc_lmdb_prepare(const vc_store_options_t *o, int chown_to_user,
+                             uid_t uid, gid_t gid, const char **what,
+                             apr_pool_t *ptemp)
 {
     apr_finfo_t fi;
     apr_status_t rv;
@@ -242,16 +213,16 @@ apr_status_t vc_store_prepare(const vc_store_options_t *o,
         *what = "directory is not writable";
         return APR_FROM_OS_ERROR(errno);
     }
-    if ((rc = vc_store_env_open(&env, o, what)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+    if ((rc = vc_lmdb_env_open(&env, o, what)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
     }
-    rc = vc_store_dbs_open(env, 1, &db, what);
+    rc = vc_lmdb_dbs_open(env, 1, &db, what);
     mdb_env_close(env);
     if (rc == MDB_INCOMPATIBLE) {
         return VC_STORE_BADFORMAT;
     }
     if (rc != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+        return vc_lmdb_rc(rc);
     }
     if (chown_to_user) {
         const char *files[] = { "data.mdb", "lock.mdb" };
@@ -273,7 +244,7 @@ apr_status_t vc_store_prepare(const vc_store_options_t *o,
 
 static void *APR_THREAD_FUNC flusher_main(apr_thread_t *thread, void *data)
 {
-    vc_store_t *st = data;
+    vc_lmdb_t *st = data;
     sigset_t all;
 
     /* Signals are the MPM's business; let them reach its threads only. */
@@ -297,10 +268,8 @@ static void *APR_THREAD_FUNC flusher_main(apr_thread_t *thread, void *data)
     return NULL;
 }
 
-static apr_status_t store_cleanup(void *data)
+void vc_lmdb_env_close(vc_lmdb_t *st)
 {
-    vc_store_t *st = data;
-
     if (st->flusher) {
         apr_status_t ignored;
         apr_thread_mutex_lock(st->flush_mutex);
@@ -318,45 +287,43 @@ static apr_status_t store_cleanup(void *data)
         mdb_env_close(st->env);
         st->env = NULL;
     }
+}
+
+static apr_status_t env_cleanup(void *data)
+{
+    vc_lmdb_env_close(data);
     return APR_SUCCESS;
 }
 
-apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
-                           const char **what, apr_pool_t *pool)
+apr_status_t vc_lmdb_env_start(vc_lmdb_t **lmdb, const vc_store_options_t *o,
+                               const char **what, apr_pool_t *pool)
 {
-    vc_store_t *st = apr_pcalloc(pool, sizeof(*st));
+    vc_lmdb_t *st = apr_pcalloc(pool, sizeof(*st));
     apr_status_t rv;
     int rc;
 
     st->pool = pool;
     st->history_days = o->history_days;
     st->max_keys = o->max_keys;
+    st->map_size = o->map_size;
     st->seen_max = (apr_size_t)VC_SEEN_MAX(o->map_size);
-    st->secrets[0].day = st->secrets[1].day = -1;
     /* At most one idle read transaction per thread: the array never grows
      * past the thread count, so pushes stop allocating once warm. */
     st->idle_readers = apr_array_make(pool, 64, sizeof(MDB_txn *));
-    if ((rc = vc_store_env_open(&st->env, o, what)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+    if ((rc = vc_lmdb_env_open(&st->env, o, what)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
     }
     /* A pre-cleanup: it must join the flusher before the pool destroys
      * the thread's own subpool. */
-    apr_pool_pre_cleanup_register(pool, st, store_cleanup);
-    if ((rc = vc_store_dbs_open(st->env, 0, &st->db, what)) != MDB_SUCCESS) {
-        return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : vc_store_rc(rc);
+    apr_pool_pre_cleanup_register(pool, st, env_cleanup);
+    if ((rc = vc_lmdb_dbs_open(st->env, 0, &st->db, what)) != MDB_SUCCESS) {
+        return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : vc_lmdb_rc(rc);
     }
     if (o->threaded
         && ((rv = apr_thread_rwlock_create(&st->txn_lock, pool))
-            || (rv = apr_thread_mutex_create(&st->secret_mutex,
-                                             APR_THREAD_MUTEX_DEFAULT, pool))
             || (rv = apr_thread_mutex_create(&st->reader_mutex,
                                              APR_THREAD_MUTEX_DEFAULT, pool)))) {
         *what = "creating the store's thread locks";
-        return rv;
-    }
-    if (o->threaded && o->durability != VC_DURABILITY_STRICT
-        && (rv = vc_store_batch_create(st, pool)) != APR_SUCCESS) {
-        *what = "setting up group commit";
         return rv;
     }
     if (o->durability == VC_DURABILITY_RELAXED) {
@@ -369,20 +336,20 @@ apr_status_t vc_store_open(vc_store_t **store, const vc_store_options_t *o,
             return rv;
         }
     }
-    *store = st;
+    *lmdb = st;
     return APR_SUCCESS;
 }
 
 /* ---- transactions ---------------------------------------------------- */
 
-static void txn_lock(vc_store_t *st)
+static void txn_lock(vc_lmdb_t *st)
 {
     if (st->txn_lock) {
         apr_thread_rwlock_rdlock(st->txn_lock);
     }
 }
 
-static void txn_unlock(vc_store_t *st)
+static void txn_unlock(vc_lmdb_t *st)
 {
     if (st->txn_lock) {
         apr_thread_rwlock_unlock(st->txn_lock);
@@ -391,7 +358,7 @@ static void txn_unlock(vc_store_t *st)
 
 /* A read transaction: a reset one from the cache, renewed (no allocation,
  * and it keeps its reader slot), or a new one. */
-static int read_begin(vc_store_t *st, MDB_txn **txn)
+static int read_begin(vc_lmdb_t *st, MDB_txn **txn)
 {
     MDB_txn *cached = NULL;
     int rc;
@@ -419,9 +386,9 @@ static int read_begin(vc_store_t *st, MDB_txn **txn)
 /* Begins a transaction under the shared lock.  Adopts a map another
  * process grew, and sweeps dead readers when the table is full, each
  * once.  On success the caller must end the transaction with exactly one
- * of vc_store_txn_commit(), vc_store_txn_abort() or (read-only)
- * vc_store_read_end(). */
-int vc_store_txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn)
+ * of vc_lmdb_txn_commit(), vc_lmdb_txn_abort() or (read-only)
+ * vc_lmdb_read_end(). */
+int vc_lmdb_txn_begin(vc_lmdb_t *st, unsigned int flags, MDB_txn **txn)
 {
     int rc, tries;
 
@@ -458,7 +425,7 @@ int vc_store_txn_begin(vc_store_t *st, unsigned int flags, MDB_txn **txn)
 }
 
 /* Commits and releases the shared lock; the commit frees txn either way. */
-int vc_store_txn_commit(vc_store_t *st, MDB_txn *txn)
+int vc_lmdb_txn_commit(vc_lmdb_t *st, MDB_txn *txn)
 {
     int rc = mdb_txn_commit(txn);
     txn_unlock(st);
@@ -468,13 +435,13 @@ int vc_store_txn_commit(vc_store_t *st, MDB_txn *txn)
     return rc;
 }
 
-void vc_store_txn_abort(vc_store_t *st, MDB_txn *txn)
+void vc_lmdb_txn_abort(vc_lmdb_t *st, MDB_txn *txn)
 {
     mdb_txn_abort(txn);
     txn_unlock(st);
 }
 
-void vc_store_read_end(vc_store_t *st, MDB_txn *txn)
+void vc_lmdb_read_end(vc_lmdb_t *st, MDB_txn *txn)
 {
     mdb_txn_reset(txn);
     if (st->reader_mutex) {
@@ -487,120 +454,3 @@ void vc_store_read_end(vc_store_t *st, MDB_txn *txn)
     txn_unlock(st);
 }
 
-/* ---- admin ------------------------------------------------------------ */
-
-int vc_store_room_for_key(vc_store_t *st, MDB_txn *txn)
-{
-    MDB_stat ms;
-    int rc;
-
-    if ((rc = mdb_stat(txn, st->db.counts, &ms)) != MDB_SUCCESS) {
-        return rc;
-    }
-    return ms.ms_entries >= st->max_keys ? VC_STORE_KEYS_FULL : MDB_SUCCESS;
-}
-
-apr_status_t vc_store_set(vc_store_t *st, const char *key,
-                          const vc_counts_t *counts)
-{
-    vc_counts_t old;
-    MDB_txn *txn;
-    int rc, exists;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
-    }
-    if ((rc = vc_store_read_counts(st, txn, key, &old, &exists)) != MDB_SUCCESS
-        || (!exists && (rc = vc_store_room_for_key(st, txn)) != MDB_SUCCESS)
-        || (rc = vc_store_write_counts(st, txn, key, counts)) != MDB_SUCCESS) {
-        vc_store_txn_abort(st, txn);
-        return rc == VC_STORE_KEYS_FULL ? VC_STORE_KEYS_FULL : vc_store_rc(rc);
-    }
-    return vc_store_rc(vc_store_txn_commit(st, txn));
-}
-
-apr_status_t vc_store_delete(vc_store_t *st, const char *key, int *existed)
-{
-    MDB_txn *txn;
-    MDB_val k = vc_store_val(key);
-    int rc;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
-    }
-    rc = mdb_del(txn, st->db.counts, &k, NULL);
-    *existed = rc == MDB_SUCCESS;
-    if (rc == MDB_NOTFOUND) {
-        rc = MDB_SUCCESS;
-    }
-    if (rc == MDB_SUCCESS) {
-        rc = vc_store_drop_history(st, txn, key, -1);
-    }
-    if (rc != MDB_SUCCESS) {
-        vc_store_txn_abort(st, txn);
-        return vc_store_rc(rc);
-    }
-    return vc_store_rc(vc_store_txn_commit(st, txn));
-}
-
-apr_status_t vc_store_list(vc_store_t *st, const char *prefix,
-                           const char *after, unsigned int limit,
-                           apr_array_header_t **entries, int *more,
-                           apr_pool_t *pool)
-{
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    apr_size_t plen = strlen(prefix);
-    int rc;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    *entries = apr_array_make(pool, limit < 64 ? (int)limit : 64,
-                              sizeof(vc_entry_t));
-    *more = 0;
-    if ((rc = vc_store_txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
-    }
-    if ((rc = mdb_cursor_open(txn, st->db.counts, &cur)) != MDB_SUCCESS) {
-        vc_store_read_end(st, txn);
-        return vc_store_rc(rc);
-    }
-    /* Start at whichever of prefix and after sorts later. */
-    k = strcmp(after, prefix) > 0 ? vc_store_val(after) : vc_store_val(prefix);
-    rc = k.mv_size ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
-                   : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    if (rc == MDB_SUCCESS && *after && k.mv_size == strlen(after)
-        && memcmp(k.mv_data, after, k.mv_size) == 0) {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    while (rc == MDB_SUCCESS) {
-        vc_entry_t *e;
-
-        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0) {
-            break;                      /* past the prefix: sorted, so done */
-        }
-        if ((unsigned int)(*entries)->nelts == limit) {
-            *more = 1;
-            break;
-        }
-        if (v.mv_size < VC_RECORD_SIZE) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        e = apr_array_push(*entries);
-        e->key = apr_pstrmemdup(pool, k.mv_data, k.mv_size);
-        vc_store_decode(&v, &e->counts);
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    vc_store_read_end(st, txn);
-    return rc == MDB_NOTFOUND ? APR_SUCCESS : vc_store_rc(rc);
-}

@@ -4,7 +4,9 @@
  * held up for long.  Runs with the environment opened and closed around
  * it, never across fork().
  */
-#include "vc_store_db.h"
+#include <lmdb.h>
+
+#include "vc_store_lmdb.h"
 
 #include <string.h>
 
@@ -25,7 +27,7 @@ static int stale_by_day(const MDB_val *k, apr_int64_t keep_from,
     if (k->mv_size < 4) {
         return 1;                       /* not ours: malformed, drop it */
     }
-    return (apr_int64_t)vc_store_be32(k->mv_data) < keep_from ? 1 : -1;
+    return (apr_int64_t)vc_lmdb_be32(k->mv_data) < keep_from ? 1 : -1;
 }
 
 /* Daily buckets end with the day: a stale bucket is deleted; a fresh one
@@ -39,7 +41,7 @@ static int stale_bucket(const MDB_val *k, apr_int64_t keep_from,
     if (k->mv_size < 5 || k->mv_size > VC_BUCKET_KEY_MAX || p[k->mv_size - 5]) {
         return 1;
     }
-    if ((apr_int64_t)vc_store_be32(p + k->mv_size - 4) < keep_from) {
+    if ((apr_int64_t)vc_lmdb_be32(p + k->mv_size - 4) < keep_from) {
         return 1;
     }
     memcpy(scratch, p, k->mv_size - 5);
@@ -114,9 +116,9 @@ static int purge(MDB_env *env, MDB_dbi dbi, stale_fn stale, apr_int64_t arg,
     return MDB_SUCCESS;
 }
 
-apr_status_t vc_store_maintain(const vc_store_options_t *o, apr_int64_t now,
-                               apr_int64_t keep_from, vc_purged_t *purged,
-                               const char **what, apr_pool_t *ptemp)
+apr_status_t vc_lmdb_maintain(const vc_store_options_t *o, apr_int64_t now,
+                              apr_int64_t keep_from, vc_purged_t *purged,
+                              const char **what, apr_pool_t *ptemp)
 {
     apr_int64_t today = vc_day_of(now);
     MDB_env *env;
@@ -125,10 +127,10 @@ apr_status_t vc_store_maintain(const vc_store_options_t *o, apr_int64_t now,
 
     (void)ptemp;
     memset(purged, 0, sizeof(*purged));
-    if ((rc = vc_store_env_open(&env, o, what)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+    if ((rc = vc_lmdb_env_open(&env, o, what)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
     }
-    if ((rc = vc_store_dbs_open(env, 0, &db, what)) == MDB_SUCCESS) {
+    if ((rc = vc_lmdb_dbs_open(env, 0, &db, what)) == MDB_SUCCESS) {
         *what = "purging old secrets, visitors and history";
         if ((rc = purge(env, db.secrets, stale_by_day, keep_from,
                         &purged->secrets)) == MDB_SUCCESS
@@ -143,5 +145,5 @@ apr_status_t vc_store_maintain(const vc_store_options_t *o, apr_int64_t now,
         mdb_env_sync(env, 1);
     }
     mdb_env_close(env);
-    return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : vc_store_rc(rc);
+    return rc == MDB_INCOMPATIBLE ? VC_STORE_BADFORMAT : vc_lmdb_rc(rc);
 }

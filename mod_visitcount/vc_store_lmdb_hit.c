@@ -1,4 +1,7 @@
-/* Group commit: the hits that threads of one process make at the same
+/* A hit in the LMDB store: alone, in a write transaction of its own, or
+ * through group commit.
+ *
+ * Group commit: the hits that threads of one process make at the same
  * moment share one LMDB write transaction and one flush.  A thread with a
  * hit queues it; if no batch is being committed it becomes the leader,
  * takes everything queued, applies it in one transaction and commits,
@@ -11,7 +14,9 @@
  * that batch.  Under prefork (one thread per process) there is nothing to
  * group, and the store commits each hit alone.
  */
-#include "vc_store_db.h"
+#include <lmdb.h>
+
+#include "vc_store_lmdb.h"
 
 /* A condition variable a waiting thread sleeps on, so that each thread is
  * woken only when its own hit is done or it is to lead the next batch.
@@ -42,7 +47,32 @@ struct vc_batch {
     apr_pool_t *pool;               /* for new wakers, under the mutex */
 };
 
-apr_status_t vc_store_batch_create(vc_store_t *st, apr_pool_t *pool)
+/* One hit in a transaction of its own. */
+static apr_status_t hit_alone(vc_lmdb_t *st, const char *key,
+                              const vc_visit_t *vis, apr_int64_t now,
+                              vc_counts_t *after, unsigned int *result)
+{
+    MDB_txn *txn;
+    apr_status_t rv;
+    int rc;
+
+    *result = 0;
+    if ((rc = vc_lmdb_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
+    }
+    rv = vc_lmdb_apply_hit(st, txn, key, vis, now, after, result);
+    if (rv != APR_SUCCESS || !(*result & VC_HIT_COUNTED)) {
+        vc_lmdb_txn_abort(st, txn);            /* failed, or nothing to do */
+        *result = 0;
+        return rv;
+    }
+    if ((rc = vc_lmdb_txn_commit(st, txn)) != MDB_SUCCESS) {
+        *result = 0;
+    }
+    return vc_lmdb_rc(rc);
+}
+
+apr_status_t vc_lmdb_batch_create(vc_lmdb_t *st, apr_pool_t *pool)
 {
     struct vc_batch *b = apr_pcalloc(pool, sizeof(*b));
     apr_status_t rv;
@@ -74,63 +104,63 @@ static apr_status_t waker_get(struct vc_batch *b, vc_waker_t **w)
 }
 
 /* Redoes each hit of a batch that failed as a whole, alone. */
-static void each_alone(vc_store_t *st, vc_hit_op_t *ops)
+static void each_alone(vc_lmdb_t *st, vc_hit_op_t *ops)
 {
     for (; ops; ops = ops->next) {
-        ops->status = vc_store_hit_alone(st, ops->key, ops->vis, ops->now,
-                                         ops->after, ops->result);
+        ops->status = hit_alone(st, ops->key, ops->vis, ops->now,
+                                ops->after, ops->result);
         *ops->result |= VC_HIT_REDONE;
     }
 }
 
 /* Applies the hits of ops (at least one) in one transaction and commits
  * it, setting each one's status and outcome. */
-static void commit_batch(vc_store_t *st, vc_hit_op_t *ops)
+static void commit_batch(vc_lmdb_t *st, vc_hit_op_t *ops)
 {
     vc_hit_op_t *op;
     MDB_txn *txn;
     int rc, changed = 0;
 
     if (!ops->next) {
-        ops->status = vc_store_hit_alone(st, ops->key, ops->vis, ops->now,
-                                         ops->after, ops->result);
+        ops->status = hit_alone(st, ops->key, ops->vis, ops->now,
+                                ops->after, ops->result);
         return;
     }
-    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+    if ((rc = vc_lmdb_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
         for (op = ops; op; op = op->next) {
-            op->status = vc_store_rc(rc);
+            op->status = vc_lmdb_rc(rc);
         }
         return;
     }
     for (op = ops; op; op = op->next) {
-        op->status = vc_store_apply_hit(st, txn, op->key, op->vis, op->now,
-                                        op->after, op->result);
+        op->status = vc_lmdb_apply_hit(st, txn, op->key, op->vis, op->now,
+                                       op->after, op->result);
         if (op->status != APR_SUCCESS && op->status != VC_STORE_MAXED
             && op->status != VC_STORE_KEYS_FULL) {
             /* The transaction is unusable now; nothing of it was stored. */
-            vc_store_txn_abort(st, txn);
+            vc_lmdb_txn_abort(st, txn);
             each_alone(st, ops);
             return;
         }
         changed |= (*op->result & VC_HIT_COUNTED) != 0;
     }
     if (!changed) {
-        vc_store_txn_abort(st, txn);            /* only repeats: no write */
+        vc_lmdb_txn_abort(st, txn);            /* only repeats: no write */
         return;
     }
-    if ((rc = vc_store_txn_commit(st, txn)) != MDB_SUCCESS) {
+    if ((rc = vc_lmdb_txn_commit(st, txn)) != MDB_SUCCESS) {
         for (op = ops; op; op = op->next) {
             if (op->status == APR_SUCCESS) {
-                op->status = vc_store_rc(rc);
+                op->status = vc_lmdb_rc(rc);
                 *op->result = 0;
             }
         }
     }
 }
 
-apr_status_t vc_store_batch_hit(vc_store_t *st, const char *key,
-                                const vc_visit_t *vis, apr_int64_t now,
-                                vc_counts_t *after, unsigned int *result)
+static apr_status_t batch_hit(vc_lmdb_t *st, const char *key,
+                              const vc_visit_t *vis, apr_int64_t now,
+                              vc_counts_t *after, unsigned int *result)
 {
     struct vc_batch *b = st->batch;
     vc_hit_op_t me, *ops, *op, *next;
@@ -148,7 +178,7 @@ apr_status_t vc_store_batch_hit(vc_store_t *st, const char *key,
     apr_thread_mutex_lock(b->mutex);
     if ((rv = waker_get(b, &me.waker)) != APR_SUCCESS) {
         apr_thread_mutex_unlock(b->mutex);
-        return vc_store_hit_alone(st, key, vis, now, after, result);
+        return hit_alone(st, key, vis, now, after, result);
     }
     *b->tail = &me;
     b->tail = &me.next;
@@ -183,4 +213,13 @@ apr_status_t vc_store_batch_hit(vc_store_t *st, const char *key,
     b->free_wakers = me.waker;
     apr_thread_mutex_unlock(b->mutex);
     return me.status;
+}
+
+apr_status_t vc_lmdb_hit(vc_lmdb_t *st, const char *key,
+                         const vc_visit_t *vis, apr_int64_t now,
+                         vc_counts_t *after, unsigned int *result)
+{
+    *result = 0;
+    return st->batch ? batch_hit(st, key, vis, now, after, result)
+                     : hit_alone(st, key, vis, now, after, result);
 }

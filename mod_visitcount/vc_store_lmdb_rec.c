@@ -1,9 +1,13 @@
-/* Hits, history and daily secrets: everything the store knows about
- * visits.  A hit is one write transaction that checks the visitor's
- * seen-record, then updates the key's totals and today's bucket, so a
- * count, its unique visitors and its history never disagree.
+/* The records of the LMDB store: each key's totals, its daily buckets,
+ * the day's record of visitors and the daily secrets, and what one hit
+ * does to them inside a write transaction: check the visitor's seen-record,
+ * then update the key's totals and today's bucket, so a count, its unique
+ * visitors and its history never disagree.  Whoever begins the
+ * transaction (vc_store_lmdb_hit.c) decides when it commits.
  */
-#include "vc_store_db.h"
+#include <lmdb.h>
+
+#include "vc_store_lmdb.h"
 
 #include "apr_general.h"
 
@@ -28,10 +32,16 @@ static void put_be32(unsigned char *p, apr_uint32_t v)
     p[3] = (unsigned char)v;
 }
 
-apr_uint32_t vc_store_be32(const unsigned char *p)
+apr_uint32_t vc_lmdb_be32(const unsigned char *p)
 {
     return (apr_uint32_t)p[0] << 24 | (apr_uint32_t)p[1] << 16
          | (apr_uint32_t)p[2] << 8 | p[3];
+}
+
+void vc_lmdb_decode(const MDB_val *v, vc_counts_t *c)
+{
+    memcpy(&c->count, v->mv_data, 8);
+    memcpy(&c->unique, (const char *)v->mv_data + 8, 8);
 }
 
 /* Days are stored as unsigned 32-bit numbers: the years 1970 to 11 million
@@ -91,7 +101,7 @@ static int read_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, vc_counts_t *c,
     if (v.mv_size < VC_RECORD_SIZE) {
         return MDB_CORRUPTED;
     }
-    vc_store_decode(&v, c);
+    vc_lmdb_decode(&v, c);
     if (found) {
         *found = 1;
     }
@@ -110,24 +120,36 @@ static int write_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
     return mdb_put(txn, dbi, k, &v, 0);
 }
 
-int vc_store_read_counts(vc_store_t *st, MDB_txn *txn, const char *key,
-                       vc_counts_t *c, int *found)
+int vc_lmdb_read_counts(vc_lmdb_t *st, MDB_txn *txn, const char *key,
+                        vc_counts_t *c, int *found)
 {
-    MDB_val k = vc_store_val(key);
+    MDB_val k = vc_lmdb_val(key);
     return read_rec(txn, st->db.counts, &k, c, found);
 }
 
-int vc_store_write_counts(vc_store_t *st, MDB_txn *txn, const char *key,
-                        const vc_counts_t *c)
+int vc_lmdb_write_counts(vc_lmdb_t *st, MDB_txn *txn, const char *key,
+                         const vc_counts_t *c)
 {
-    MDB_val k = vc_store_val(key);
+    MDB_val k = vc_lmdb_val(key);
     return write_rec(txn, st->db.counts, &k, c);
 }
 
+int vc_lmdb_room_for_key(vc_lmdb_t *st, MDB_txn *txn)
+{
+    MDB_stat ms;
+    int rc;
+
+    if ((rc = mdb_stat(txn, st->db.counts, &ms)) != MDB_SUCCESS) {
+        return rc;
+    }
+    return ms.ms_entries >= st->max_keys ? VC_STORE_KEYS_FULL : MDB_SUCCESS;
+}
+
+
 /* Deletes key's daily buckets from before day `keep_from` (all of them
  * when keep_from is -1). */
-int vc_store_drop_history(vc_store_t *st, MDB_txn *txn, const char *key,
-                        apr_int64_t keep_from)
+int vc_lmdb_drop_history(vc_lmdb_t *st, MDB_txn *txn, const char *key,
+                         apr_int64_t keep_from)
 {
     unsigned char buf[VC_BUCKET_KEY_MAX];
     MDB_val first = bucket_key(buf, key, 0), k = first, v;
@@ -141,8 +163,9 @@ int vc_store_drop_history(vc_store_t *st, MDB_txn *txn, const char *key,
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == MDB_SUCCESS && k.mv_size == first.mv_size
            && memcmp(k.mv_data, buf, prefix) == 0
-           && (keep_from < 0 || (apr_int64_t)vc_store_be32((const unsigned char *)
-                                              k.mv_data + prefix) < keep_from)) {
+           && (keep_from < 0
+               || (apr_int64_t)vc_lmdb_be32((const unsigned char *)k.mv_data
+                                            + prefix) < keep_from)) {
         if ((rc = mdb_cursor_del(cur, 0)) == MDB_SUCCESS) {
             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
         }
@@ -153,7 +176,7 @@ int vc_store_drop_history(vc_store_t *st, MDB_txn *txn, const char *key,
 
 /* Adds the hit to key's bucket for day; a new bucket is the moment to
  * drop the buckets that fell out of the history. */
-static int add_to_bucket(vc_store_t *st, MDB_txn *txn, const char *key,
+static int add_to_bucket(vc_lmdb_t *st, MDB_txn *txn, const char *key,
                          apr_int64_t day, int new_unique)
 {
     unsigned char buf[VC_BUCKET_KEY_MAX];
@@ -174,7 +197,7 @@ static int add_to_bucket(vc_store_t *st, MDB_txn *txn, const char *key,
         return rc;
     }
     if (!found) {
-        rc = vc_store_drop_history(st, txn, key, day - (apr_int64_t)st->history_days + 1);
+        rc = vc_lmdb_drop_history(st, txn, key, day - (apr_int64_t)st->history_days + 1);
     }
     return rc;
 }
@@ -183,7 +206,7 @@ static int add_to_bucket(vc_store_t *st, MDB_txn *txn, const char *key,
  * *duplicate; otherwise records this hit as the start of a new visit and
  * says whether it is the visitor's first today (or, in *full, that the
  * seen-set had no room to remember it). */
-static int check_visitor(vc_store_t *st, MDB_txn *txn, const vc_visit_t *vis,
+static int check_visitor(vc_lmdb_t *st, MDB_txn *txn, const vc_visit_t *vis,
                          apr_int64_t now, int *duplicate, int *first_today,
                          int *full)
 {
@@ -250,28 +273,28 @@ static int check_visitor(vc_store_t *st, MDB_txn *txn, const vc_visit_t *vis,
     return mdb_put(txn, st->db.seen, &k, &v, 0);
 }
 
-apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
-                                const char *key, const vc_visit_t *vis,
-                                apr_int64_t now, vc_counts_t *after,
-                                unsigned int *result)
+apr_status_t vc_lmdb_apply_hit(vc_lmdb_t *st, MDB_txn *txn,
+                               const char *key, const vc_visit_t *vis,
+                               apr_int64_t now, vc_counts_t *after,
+                               unsigned int *result)
 {
     int rc, duplicate = 0, first_today = 0, full = 0, exists;
 
     *result = 0;
-    if ((rc = vc_store_read_counts(st, txn, key, after, &exists)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+    if ((rc = vc_lmdb_read_counts(st, txn, key, after, &exists)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
     }
     if (after->count == APR_UINT64_MAX) {
         return VC_STORE_MAXED;
     }
-    if (!exists && (rc = vc_store_room_for_key(st, txn)) != MDB_SUCCESS) {
-        return rc == VC_STORE_KEYS_FULL ? VC_STORE_KEYS_FULL : vc_store_rc(rc);
+    if (!exists && (rc = vc_lmdb_room_for_key(st, txn)) != MDB_SUCCESS) {
+        return rc == VC_STORE_KEYS_FULL ? VC_STORE_KEYS_FULL : vc_lmdb_rc(rc);
     }
     if (vis && vis->id) {
         rc = check_visitor(st, txn, vis, now, &duplicate, &first_today,
                            &full);
         if (rc != MDB_SUCCESS) {
-            return vc_store_rc(rc);
+            return vc_lmdb_rc(rc);
         }
         if (duplicate) {
             return APR_SUCCESS;                 /* nothing changed */
@@ -282,10 +305,10 @@ apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
     if (first_today && after->unique < APR_UINT64_MAX) {
         after->unique++;
     }
-    if ((rc = vc_store_write_counts(st, txn, key, after)) != MDB_SUCCESS
+    if ((rc = vc_lmdb_write_counts(st, txn, key, after)) != MDB_SUCCESS
         || (rc = add_to_bucket(st, txn, key, vc_day_of(now),
                                first_today)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+        return vc_lmdb_rc(rc);
     }
 #ifdef VC_TEST_HOOKS
     if (vis && vis->test_crash) {
@@ -296,47 +319,9 @@ apr_status_t vc_store_apply_hit(vc_store_t *st, MDB_txn *txn,
     return APR_SUCCESS;
 }
 
-apr_status_t vc_store_hit_alone(vc_store_t *st, const char *key,
-                                const vc_visit_t *vis, apr_int64_t now,
-                                vc_counts_t *after, unsigned int *result)
-{
-    MDB_txn *txn;
-    apr_status_t rv;
-    int rc;
-
-    *result = 0;
-    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
-    }
-    rv = vc_store_apply_hit(st, txn, key, vis, now, after, result);
-    if (rv != APR_SUCCESS || !(*result & VC_HIT_COUNTED)) {
-        vc_store_txn_abort(st, txn);            /* failed, or nothing to do */
-        *result = 0;
-        return rv;
-    }
-    if ((rc = vc_store_txn_commit(st, txn)) != MDB_SUCCESS) {
-        *result = 0;
-    }
-    return vc_store_rc(rc);
-}
-
-apr_status_t vc_store_hit(vc_store_t *st, const char *key,
-                          const vc_visit_t *vis, apr_int64_t now,
-                          vc_counts_t *after, unsigned int *result)
-{
-    *result = 0;
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    return st->batch ? vc_store_batch_hit(st, key, vis, now, after, result)
-                     : vc_store_hit_alone(st, key, vis, now, after, result);
-}
-
-/* Fills daily[0 .. ndays-1] with key's buckets for the ndays days ending
- * with last_day. */
-static int read_history(vc_store_t *st, MDB_txn *txn, const char *key,
-                        apr_int64_t last_day, unsigned int ndays,
-                        vc_counts_t *daily)
+int vc_lmdb_read_history(vc_lmdb_t *st, MDB_txn *txn, const char *key,
+                         apr_int64_t last_day, unsigned int ndays,
+                         vc_counts_t *daily)
 {
     unsigned char buf[VC_BUCKET_KEY_MAX];
     apr_int64_t first_day = last_day - (apr_int64_t)ndays + 1;
@@ -353,7 +338,7 @@ static int read_history(vc_store_t *st, MDB_txn *txn, const char *key,
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == MDB_SUCCESS && k.mv_size == start.mv_size
            && memcmp(k.mv_data, buf, prefix) == 0) {
-        apr_int64_t day = vc_store_be32((const unsigned char *)k.mv_data + prefix);
+        apr_int64_t day = vc_lmdb_be32((const unsigned char *)k.mv_data + prefix);
         if (day > last_day) {
             break;
         }
@@ -362,7 +347,7 @@ static int read_history(vc_store_t *st, MDB_txn *txn, const char *key,
                 rc = MDB_CORRUPTED;
                 break;
             }
-            vc_store_decode(&v, &daily[day - first_day]);
+            vc_lmdb_decode(&v, &daily[day - first_day]);
         }
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
@@ -370,68 +355,10 @@ static int read_history(vc_store_t *st, MDB_txn *txn, const char *key,
     return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
 }
 
-apr_status_t vc_store_get(vc_store_t *st, const char *key,
-                          vc_counts_t *counts, int *found,
-                          apr_int64_t last_day, unsigned int ndays,
-                          vc_counts_t *daily)
-{
-    MDB_txn *txn;
-    int rc;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if ((rc = vc_store_txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
-    }
-    rc = vc_store_read_counts(st, txn, key, counts, found);
-    if (rc == MDB_SUCCESS && ndays > 0 && daily) {
-        rc = read_history(st, txn, key, last_day, ndays, daily);
-    }
-    vc_store_read_end(st, txn);
-    return vc_store_rc(rc);
-}
-
 /* ---- daily secrets ---------------------------------------------------- */
 
-static int secret_cached(vc_store_t *st, apr_int64_t day,
-                         unsigned char *secret)
-{
-    int i;
-
-    for (i = 0; i < 2; i++) {
-        if (st->secrets[i].day == day) {
-            memcpy(secret, st->secrets[i].secret, VC_SECRET_LEN);
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Keeps the two most recent days; an older secret is wiped, not left. */
-static void secret_cache(vc_store_t *st, apr_int64_t day,
-                         const unsigned char *secret)
-{
-    vc_secret_slot_t *slot = st->secrets[0].day <= st->secrets[1].day
-                             ? &st->secrets[0] : &st->secrets[1];
-
-    if (slot->day > day) {
-        return;
-    }
-    slot->day = day;
-    memcpy(slot->secret, secret, VC_SECRET_LEN);
-    if (st->secrets[0].day < day - 1 || st->secrets[1].day < day - 1) {
-        vc_secret_slot_t *old = st->secrets[0].day < st->secrets[1].day
-                                ? &st->secrets[0] : &st->secrets[1];
-        memset(old->secret, 0, VC_SECRET_LEN);
-        old->day = -1;
-    }
-}
-
-/* Looks the secret up, or adds a fresh one (when create is set) unless
- * another process got there first: then that one is used. */
-static apr_status_t secret_load(vc_store_t *st, apr_int64_t day, int create,
-                                unsigned char *secret, int *found)
+apr_status_t vc_lmdb_secret(vc_lmdb_t *st, apr_int64_t day, int create,
+                            unsigned char *secret, int *found)
 {
     unsigned char kb[4], fresh[VC_SECRET_LEN];
     MDB_val k, v;
@@ -442,20 +369,20 @@ static apr_status_t secret_load(vc_store_t *st, apr_int64_t day, int create,
     put_be32(kb, day32(day));
     k.mv_data = kb;
     k.mv_size = 4;
-    if ((rc = vc_store_txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+    if ((rc = vc_lmdb_txn_begin(st, MDB_RDONLY, &txn)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
     }
     rc = mdb_get(txn, st->db.secrets, &k, &v);
     if (rc == MDB_SUCCESS && v.mv_size == VC_SECRET_LEN) {
         memcpy(secret, v.mv_data, VC_SECRET_LEN);
     }
-    vc_store_read_end(st, txn);
+    vc_lmdb_read_end(st, txn);
     if (rc == MDB_SUCCESS) {
         *found = v.mv_size == VC_SECRET_LEN;
-        return *found ? APR_SUCCESS : vc_store_rc(MDB_CORRUPTED);
+        return *found ? APR_SUCCESS : vc_lmdb_rc(MDB_CORRUPTED);
     }
     if (rc != MDB_NOTFOUND) {
-        return vc_store_rc(rc);
+        return vc_lmdb_rc(rc);
     }
     if (!create) {
         *found = 0;
@@ -464,8 +391,8 @@ static apr_status_t secret_load(vc_store_t *st, apr_int64_t day, int create,
     if ((rv = apr_generate_random_bytes(fresh, sizeof(fresh))) != APR_SUCCESS) {
         return rv;
     }
-    if ((rc = vc_store_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
-        return vc_store_rc(rc);
+    if ((rc = vc_lmdb_txn_begin(st, 0, &txn)) != MDB_SUCCESS) {
+        return vc_lmdb_rc(rc);
     }
     v.mv_data = fresh;
     v.mv_size = sizeof(fresh);
@@ -477,40 +404,15 @@ static apr_status_t secret_load(vc_store_t *st, apr_int64_t day, int create,
     }
     memset(fresh, 0, sizeof(fresh));
     if (rc == MDB_KEYEXIST) {
-        vc_store_txn_abort(st, txn);
+        vc_lmdb_txn_abort(st, txn);
         rc = MDB_SUCCESS;
     }
     else if (rc == MDB_SUCCESS) {
-        rc = vc_store_txn_commit(st, txn);
+        rc = vc_lmdb_txn_commit(st, txn);
     }
     else {
-        vc_store_txn_abort(st, txn);
+        vc_lmdb_txn_abort(st, txn);
     }
     *found = rc == MDB_SUCCESS;
-    return vc_store_rc(rc);
-}
-
-apr_status_t vc_store_secret(vc_store_t *st, apr_int64_t day, int create,
-                             unsigned char secret[VC_SECRET_LEN], int *found)
-{
-    apr_status_t rv;
-
-    if (!st) {
-        return VC_STORE_CLOSED;
-    }
-    if (st->secret_mutex) {
-        apr_thread_mutex_lock(st->secret_mutex);
-    }
-    if (secret_cached(st, day, secret)) {
-        *found = 1;
-        rv = APR_SUCCESS;
-    }
-    else if ((rv = secret_load(st, day, create, secret, found)) == APR_SUCCESS
-             && *found) {
-        secret_cache(st, day, secret);
-    }
-    if (st->secret_mutex) {
-        apr_thread_mutex_unlock(st->secret_mutex);
-    }
-    return rv;
+    return vc_lmdb_rc(rc);
 }
