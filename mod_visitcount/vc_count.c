@@ -17,14 +17,17 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "apr_atomic.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define VC_LOG_INTERVAL 10          /* seconds between store error lines */
 #define VC_FULL_INTERVAL 600        /* seconds between "seen-set full" lines */
+#define VC_LOG_KINDS 32             /* store reports limited apart */
 
 vc_child_t vc_child;
 
@@ -100,11 +103,20 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
 void vc_log_store_message(void *baton, int level, apr_status_t status,
                           const char *message)
 {
-    static vc_log_limit_t limit;
+    /* One limit per kind of report (its VCnnnn tag), so that one failure
+     * does not hide another. */
+    static vc_log_limit_t limits[VC_LOG_KINDS];
     apr_uint32_t missed = 0;
+    unsigned int kind = 0;
     char more[96] = "";
 
-    if (level <= VC_LOG_ERR && !log_allowed(&limit, apr_time_now(), &missed)) {
+    if (!strncmp(message, "VC", 2) && apr_isdigit(message[2])
+        && apr_isdigit(message[3]) && apr_isdigit(message[4])
+        && apr_isdigit(message[5])) {
+        kind = (unsigned int)atoi(message + 2) % VC_LOG_KINDS;
+    }
+    if (level <= VC_LOG_ERR
+        && !log_allowed(&limits[kind], apr_time_now(), &missed)) {
         return;
     }
     if (missed) {

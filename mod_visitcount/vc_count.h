@@ -48,7 +48,8 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
                         const char *key);
 
 /* The store's own reports (vc_store_log_fn), baton being the main
- * server; errors are held to one line per 10 s per process, as above. */
+ * server; errors of each kind (VCnnnn tag) are held to one line per 10 s
+ * per process, as above. */
 void vc_log_store_message(void *baton, int level, apr_status_t status,
                           const char *message);
 

@@ -17,7 +17,7 @@ use IO::Socket::INET ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(post connect_to run_clients distinct);
+our @EXPORT_OK = qw(post connect_to run_clients distinct resolve_unknown);
 
 # One raw HTTP/1.1 response from $sock, reading at most until $deadline.
 # Returns (status, headers hashref, body) or (undef, why).
@@ -113,9 +113,10 @@ sub client {
     POSIX::_exit(0);
 }
 
-# Runs $args{clients} clients against 127.0.0.1:$args{port}, spread evenly
-# over @{$args{keys}}, each with a share of $args{per_key} POSTs per key
-# (or, without per_key, as many as fit in $args{seconds}).  $args{dir}
+# Runs $args{clients} clients against 127.0.0.1:$args{port} (or, given
+# ports => [...], client number c against the (c mod n)th of them), spread
+# evenly over @{$args{keys}}, each with a share of $args{per_key} POSTs per
+# key (or, without per_key, as many as fit in $args{seconds}).  $args{dir}
 # holds their result files; $args{during}, when given, is called in the
 # parent while they run, until it returns false.  Returns per key:
 # counts, replies (of any status), failures, unknown; and connections,
@@ -123,6 +124,7 @@ sub client {
 sub run_clients {
     my %args = @_;
     my @keys = @{ $args{keys} };
+    my @ports = $args{ports} ? @{ $args{ports} } : ($args{port});
     my $clients = $args{clients};
     my $start = time;
     my $until = $start + ($args{seconds} // 120);
@@ -138,7 +140,7 @@ sub run_clients {
     for my $c (sort { $a <=> $b } keys %quota) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
-            client(port => $args{port}, key => $quota{$c}[0], quota => $quota{$c}[1],
+            client(port => $ports[$c % @ports], key => $quota{$c}[0], quota => $quota{$c}[1],
                    until => $until, timeout => $args{timeout} // 30,
                    headers => $args{headers}, file => "$args{dir}/client-$c");
         }
@@ -179,5 +181,52 @@ sub run_clients {
 }
 
 sub distinct { my %seen; return scalar grep { !$seen{$_}++ } @_ }
+
+# POSTs to $key that the servers processed, from their access logs (a
+# CustomLog with the request line and status), or undef when one has
+# none.  A request is logged just after its reply: waits up to 5 s for
+# $want of them.
+sub logged_posts {
+    my ($key, $want, @logs) = @_;
+    my $until = time + 5;
+    while (1) {
+        my $n = 0;
+        for my $log (@logs) {
+            open my $fh, '<', $log or return undef;
+            $n += grep { m{"POST /api/visits/\Q$key\E HTTP/1\.1" \d{3} } } <$fh>;
+        }
+        return $n if $n >= $want || time > $until;
+        sleep 0.2;
+    }
+}
+
+# Settles the unknown outcomes of $key's results $k (from run_clients)
+# against servers that log to @logs.  An unknown outcome is a keep-alive
+# connection httpd closed as the request went out (the event MPM closes
+# idle keep-alive connections when a process's workers are all busy).
+# When the access logs show that the servers processed exactly the POSTs
+# that got a reply, those requests were never applied, so they are sent
+# again, one at a time, to $port.  Otherwise they fail.  Returns how many
+# were sent again.
+sub resolve_unknown {
+    my ($key, $k, $port, @logs) = @_;
+    my $n = @{ $k->{unknown} } or return 0;
+    my $processed = logged_posts($key, $k->{replies}, @logs);
+    if (!defined $processed || $processed != $k->{replies}) {
+        push @{ $k->{failures} }, map {
+            "outcome unknown ($_); httpd logged " . ($processed // 'no access log')
+            . " POSTs for $k->{replies} replies"
+        } @{ $k->{unknown} };
+        return 0;
+    }
+    for (1 .. $n) {
+        my ($sock, $buf) = (connect_to($port), '');
+        my ($what, $value) = $sock ? post(\$sock, \$buf, $port, $key, 30)
+                                   : (f => "connect: $!");
+        $what eq 'c' ? push @{ $k->{counts} }, $value
+                     : push @{ $k->{failures} }, "sent again: $value";
+    }
+    return $n;
+}
 
 1;

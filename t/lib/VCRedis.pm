@@ -27,8 +27,10 @@ my %DURABLE = (appendonly => 'yes', appendfsync => 'always', save => '""',
                'maxmemory-policy' => 'noeviction');
 
 # VCRedis->new(name => NAME, conf => { directive => value, ... },
-#              unix => 1, sentinel => 1): conf adds to (or, with a value
-# of undef, removes from) the durable settings; a sentinel gets none.
+#              unix => 1, sentinel => 1, password => P, extra => TEXT):
+# conf adds to (or, with a value of undef, removes from) the durable
+# settings, and a sentinel gets none; password is the default user's
+# (requirepass); extra is appended to the configuration file as it is.
 sub new {
     my ($class, %args) = @_;
     my $name = $args{name} or die "VCRedis->new: name is required";
@@ -39,6 +41,8 @@ sub new {
     while (my ($k, $v) = each %{ $args{conf} || {} }) {
         defined $v ? ($conf{$k} = $v) : delete $conf{$k};
     }
+    $conf{requirepass} = $args{password} if defined $args{password};
+    $self->{password} = $args{password};
     $self->{conf} = \%conf;
     $self->{extra} = $args{extra} // '';
     remove_tree($dir);
@@ -136,20 +140,32 @@ sub kill_now { $_[0]->stop('KILL') }
 sub pause    { kill 'STOP', $_[0]{pid} }
 sub resume   { kill 'CONT', $_[0]{pid} }
 
-# One command over a fresh connection, in RESP; returns the reply (an
-# array reference for arrays, undef for nil) or dies with an error reply.
+# One command over a fresh connection (authenticated first when the
+# server has a password), in RESP; returns the reply (an array reference
+# for arrays, undef for nil) or dies with an error reply.
 sub command {
     my ($self, @words) = @_;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
                                      Timeout => 5)
         or die "cannot connect to redis '$self->{name}': $!";
     $sock->autoflush(1);
-    my $req = '*' . @words . "\r\n";
-    $req .= '$' . length($_) . "\r\n$_\r\n" for @words;
+    my $req = '';
+    for my $cmd (defined $self->{password} ? ([ 'AUTH', $self->{password} ]) : (), \@words) {
+        $req .= '*' . @$cmd . "\r\n";
+        $req .= '$' . length($_) . "\r\n$_\r\n" for @$cmd;
+    }
     print $sock $req;
+    read_reply($sock) if defined $self->{password};
     my $reply = read_reply($sock);
     close $sock;
     return $reply;
+}
+
+# Changes (or, with undef, removes) the default user's password.
+sub set_password {
+    my ($self, $password) = @_;
+    $self->command('CONFIG', 'SET', 'requirepass', $password // '');
+    $self->{password} = $password;
 }
 
 sub read_reply {

@@ -10,7 +10,8 @@ package VCServer;
 # Its store is the suite's: LMDB in its own directory, or, when t/run-suite
 # runs the Redis pass (VC_STORE=redis), the suite's Redis server
 # (VC_REDIS_URL) under a key prefix of its own.  store => URL picks
-# another; store => 'lmdb' keeps LMDB in every pass.
+# another (prefix => P shares P with other servers); store => 'lmdb' keeps
+# LMDB in every pass.
 use strict;
 use warnings FATAL => 'all';
 
@@ -64,6 +65,7 @@ sub new {
         modules => $args{modules} || [], module_defaults => $args{module_defaults},
         mpm_conf => $args{mpm_conf},
         store => exists $args{store} ? $args{store} : suite_store(),
+        prefix => $args{prefix} // "vc-$name:",
     }, $class;
     remove_tree($dir);                  # every run starts from nothing
     make_path("$dir/conf", "$dir/logs", $self->{docroot});
@@ -89,7 +91,7 @@ sub free_port {
 
 sub dir         { $_[0]{dir} }
 sub store       { $_[0]{store} }
-sub prefix      { "vc-$_[0]{name}:" }   # of its Redis key names
+sub prefix      { $_[0]{prefix} }       # of its Redis key names
 sub pid         { $_[0]{pid} }
 sub port        { $_[0]{port} }
 sub exit_status { $_[0]{exit_status} }   # of a server that stopped or failed

@@ -11,7 +11,7 @@
 # and is never retried blindly.  Under load the event MPM closes idle
 # keep-alive connections (when a process's workers are all busy), racing
 # the client's next request; such a request is sent again only once
-# httpd's access log proves it was never processed (see resolve_unknown).
+# httpd's access log proves it was never processed (VCLoad::resolve_unknown).
 use strict;
 use warnings FATAL => 'all';
 
@@ -24,7 +24,7 @@ use JSON::PP ();
 use Time::HiRes qw(time sleep);
 
 use lib "$FindBin::Bin/../lib";
-use VCLoad qw(post connect_to run_clients distinct);
+use VCLoad qw(run_clients distinct resolve_unknown);
 use VCServer ();
 
 my $TOTAL    = 20_000;
@@ -56,47 +56,6 @@ sub round {
                        per_key => $per_key, seconds => $DEADLINE, dir => $tmp);
 }
 
-# POSTs to $key that httpd processed, from its access log; undef when there
-# is none.  A request is logged just after its reply: wait for $want.
-sub logged_posts {
-    my ($key, $want) = @_;
-    my $log = $access_log;
-    return undef unless -f $log;
-    my $until = time + 5;
-    while (1) {
-        open my $fh, '<', $log or return undef;
-        my $n = grep { m{"POST /api/visits/\Q$key\E HTTP/1\.1" \d{3} } } <$fh>;
-        return $n if $n >= $want || time > $until;
-        sleep 0.2;
-    }
-}
-
-# An unknown outcome is a keep-alive connection httpd closed as the request
-# went out (the event MPM closes idle keep-alive connections when a
-# process's workers are all busy).  When httpd's access log shows it
-# processed exactly the POSTs that got a reply, those requests were never
-# applied, so they are sent again, one at a time.  Otherwise they fail.
-sub resolve_unknown {
-    my ($key, $k) = @_;
-    my $n = @{ $k->{unknown} } or return 0;
-    my $processed = logged_posts($key, $k->{replies});
-    if (!defined $processed || $processed != $k->{replies}) {
-        push @{ $k->{failures} }, map {
-            "outcome unknown ($_); httpd logged " . ($processed // 'no access log')
-            . " POSTs for $k->{replies} replies"
-        } @{ $k->{unknown} };
-        return 0;
-    }
-    for (1 .. $n) {
-        my ($sock, $buf) = (connect_to($port), '');
-        my ($what, $value) = $sock ? post(\$sock, \$buf, $port, $key, 30)
-                                   : (f => "connect: $!");
-        $what eq 'c' ? push @{ $k->{counts} }, $value
-                     : push @{ $k->{failures} }, "sent again: $value";
-    }
-    return $n;
-}
-
 sub check_key {
     my ($key, $k, $want) = @_;
     my @sorted = sort { $a <=> $b } @{ $k->{counts} };
@@ -112,7 +71,7 @@ sub check_key {
 sub report {
     my ($what, $r, $n, @keys) = @_;
     my $resent = 0;
-    $resent += resolve_unknown($_, $r->{$_}) for @keys;
+    $resent += resolve_unknown($_, $r->{$_}, $port, $access_log) for @keys;
     my @failures = map { @{ $r->{$_}{failures} } } @keys;
     printf STDERR "# %s: %d POSTs by %d clients on %d connections in %.1f s:"
         . " %.0f requests/s (%s MPM)\n",
