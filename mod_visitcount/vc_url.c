@@ -234,6 +234,11 @@ static const char *parse_sentinel(apr_pool_t *p, const char *s,
     if (u->sentinels->nelts == 0) {
         return "no Sentinel is named";
     }
+    /* The loop ends at the slash, so only here is a trailing comma seen,
+     * an empty item as ",h" and "h,,h" are. */
+    if (slash[-1] == ',') {
+        return "an empty Sentinel after the last comma";
+    }
     name = slash + 1;
     name_end = memchr(name, '/', (apr_size_t)(end - name));
     if (!name_end) {
@@ -295,10 +300,19 @@ static const char *host_display(apr_pool_t *p, const vc_hostport_t *hp)
                         hp->host, (unsigned int)hp->port);
 }
 
+/* user:***@, :***@ or user@: the user is shown even when the password
+ * comes from VisitCountRedisPasswordFile, as the one AUTH is sent for. */
+static const char *who_display(apr_pool_t *p, const vc_url_t *u)
+{
+    if (u->password) {
+        return apr_pstrcat(p, u->user ? u->user : "", ":***@", NULL);
+    }
+    return u->user ? apr_pstrcat(p, u->user, "@", NULL) : "";
+}
+
 const char *vc_url_display(apr_pool_t *p, const vc_url_t *u)
 {
-    const char *who = u->password ? apr_pstrcat(p, u->user ? u->user : "",
-                                                ":***@", NULL) : "";
+    const char *who = who_display(p, u);
     const char *where = "";
     int i;
 
