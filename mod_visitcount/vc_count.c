@@ -181,14 +181,14 @@ static apr_status_t visitor_ids(request_rec *r, const char *key,
     apr_status_t rv;
     int found;
 
-    rv = vc_store_secret(vc_child.store, day, 1, secret, &found);
+    rv = vc_store_secret(vc_child.store, day, 1, now, secret, &found);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     vc_visitor_id(secret, r->useragent_ip, ua, key, token, today);
     vis->id = today;
     if (vis->dedupe && now - (apr_int64_t)vis->dedupe < day * VC_DAY_SECONDS) {
-        rv = vc_store_secret(vc_child.store, day - 1, 0, secret, &found);
+        rv = vc_store_secret(vc_child.store, day - 1, 0, now, secret, &found);
         if (rv == APR_SUCCESS && found) {
             vc_visitor_id(secret, r->useragent_ip, ua, key, token,
                           before);

@@ -193,6 +193,7 @@ typedef struct {
                             unsigned int ndays, vc_counts_t *daily,
                             apr_pool_t *pool);
     apr_status_t (*secret)(vc_store_t *st, apr_int64_t day, int create,
+                           apr_int64_t now,
                            unsigned char secret[VC_SECRET_LEN], int *found);
     apr_status_t (*set)(vc_store_t *st, const char *key,
                         const vc_counts_t *counts);
@@ -271,10 +272,11 @@ apr_status_t vc_store_history(vc_store_t *st, const char *key,
 
 /* The random secret of a UTC day, shared by every process (and, with a
  * shared store, every server).  When the day has none yet and create is
- * set, one is made from apr_generate_random_bytes(), unless another
- * process got there first: then that one is used.  Otherwise *found = 0.
- * Cached per process. */
+ * set, one is made at Unix time now from apr_generate_random_bytes(),
+ * unless another process got there first: then that one is used.
+ * Otherwise *found = 0.  Cached per process. */
 apr_status_t vc_store_secret(vc_store_t *st, apr_int64_t day, int create,
+                             apr_int64_t now,
                              unsigned char secret[VC_SECRET_LEN], int *found);
 
 /* Replaces key's counts (admin).  A new key beyond max_keys is refused

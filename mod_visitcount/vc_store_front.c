@@ -217,6 +217,7 @@ static void secret_cache(vc_store_t *st, apr_int64_t day,
 }
 
 apr_status_t vc_store_secret(vc_store_t *st, apr_int64_t day, int create,
+                             apr_int64_t now,
                              unsigned char secret[VC_SECRET_LEN], int *found)
 {
     apr_status_t rv;
@@ -232,7 +233,7 @@ apr_status_t vc_store_secret(vc_store_t *st, apr_int64_t day, int create,
         *found = 1;
         rv = APR_SUCCESS;
     }
-    else if ((rv = st->ops->secret(st, day, create, secret, found))
+    else if ((rv = st->ops->secret(st, day, create, now, secret, found))
              == APR_SUCCESS && *found) {
         secret_cache(st, day, secret);
     }

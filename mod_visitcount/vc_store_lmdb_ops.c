@@ -79,8 +79,10 @@ static apr_status_t lmdb_history(vc_store_t *store, const char *key,
 }
 
 static apr_status_t lmdb_secret(vc_store_t *store, apr_int64_t day,
-                                int create, unsigned char *secret, int *found)
+                                int create, apr_int64_t now,
+                                unsigned char *secret, int *found)
 {
+    (void)now;          /* the parent's maintenance destroys it */
     return vc_lmdb_secret((vc_lmdb_t *)store, day, create, secret, found);
 }
 

@@ -921,6 +921,7 @@ static apr_status_t redis_history(vc_store_t *store, const char *key,
 typedef struct {
     apr_int64_t day;
     int create;
+    apr_int64_t now;
     unsigned char *secret;
     int *found;
 } vc_secret_t;
@@ -934,8 +935,7 @@ static apr_status_t secret_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     unsigned char fresh[VC_SECRET_LEN];
     char name[NAME_MAX_LEN], ttl[24];
     apr_int64_t expires = (sc->day + 1) * VC_DAY_SECONDS
-                          + (apr_int64_t)rs->o.longest_dedupe
-                          - (apr_int64_t)apr_time_sec(apr_time_now());
+                          + (apr_int64_t)rs->o.longest_dedupe - sc->now;
     redisReply *r;
     vc_cmd_t cmd;
     apr_status_t rv;
@@ -983,12 +983,14 @@ static apr_status_t secret_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
 }
 
 static apr_status_t redis_secret(vc_store_t *store, apr_int64_t day,
-                                 int create, unsigned char *secret, int *found)
+                                 int create, apr_int64_t now,
+                                 unsigned char *secret, int *found)
 {
     vc_secret_t sc;
 
     sc.day = day;
     sc.create = create;
+    sc.now = now;
     sc.secret = secret;
     sc.found = found;
     *found = 0;
