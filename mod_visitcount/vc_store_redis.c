@@ -1229,6 +1229,55 @@ static vc_redis_t *redis_make(const vc_store_options_t *o, apr_pool_t *pool)
 
 #define TRIM_PAGE 200           /* keys per round trip of the maintenance */
 
+/* Trims the history of the keys of one page of the index (a ZRANGEBYLEX
+ * reply), all sent at once.  Trimming twice is harmless, so a page whose
+ * script the server lost (NOSCRIPT) is sent again whole. */
+static apr_status_t trim_page(vc_redis_t *rs, vc_conn_t *conn,
+                              const redisReply *keys, const char *first,
+                              apr_pool_t *p, apr_size_t *trimmed)
+{
+    vc_cmd_t *cmds = apr_palloc(p, sizeof(*cmds) * keys->elements);
+    redisReply **replies = apr_palloc(p, sizeof(*replies) * keys->elements);
+    apr_status_t rv;
+    size_t i;
+    int tries;
+
+    for (tries = 0; tries < 2; tries++) {
+        for (i = 0; i < keys->elements; i++) {
+            cmd_init(&cmds[i]);
+            cmd_str(&cmds[i], "EVALSHA");
+            cmd_str(&cmds[i], conn->sha);
+            cmd_str(&cmds[i], "1");
+            cmd_str(&cmds[i], key_name(rs, apr_palloc(p, NAME_MAX_LEN),
+                                       keys->element[i]->str, NULL));
+            cmd_str(&cmds[i], "trim");
+            cmd_str(&cmds[i], first);
+        }
+        if ((rv = send_all(rs, conn, "a maintenance", (int)keys->elements,
+                           cmds, replies, 0)) != APR_SUCCESS) {
+            return rv;
+        }
+        for (i = 0; i < keys->elements; i++) {
+            const redisReply *r = replies[i];
+            if (r->type == REDIS_REPLY_INTEGER) {
+                *trimmed += (apr_size_t)r->integer;
+            }
+            else if (rv == APR_SUCCESS) {
+                rv = r->type == REDIS_REPLY_ERROR
+                     ? refused(rs, conn, "a maintenance", r) : VC_STORE_ENGINE;
+            }
+            freeReplyObject(replies[i]);
+        }
+        if (rv != RETRY_NOSCRIPT) {
+            return rv;
+        }
+        if ((rv = load_script(rs, conn)) != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    return VC_STORE_ENGINE;
+}
+
 /* Parent: drops the buckets older than the history from every key, a page
  * of keys per round trip, on a connection of its own.  The secrets and
  * the records of visitors expire by themselves. */
@@ -1255,9 +1304,9 @@ static apr_status_t redis_maintain(const vc_store_options_t *o,
         index_name(rs, index);
     }
     while (rv == APR_SUCCESS) {
-        redisReply *keys, *trimmed;
+        redisReply *keys;
         vc_cmd_t cmd;
-        size_t i;
+        int last;
 
         cmd_init(&cmd);
         cmd_str(&cmd, "ZRANGEBYLEX");
@@ -1270,26 +1319,19 @@ static apr_status_t redis_maintain(const vc_store_options_t *o,
         if ((rv = setup_call(rs, &conn, "a maintenance", &cmd, &keys))) {
             break;
         }
-        for (i = 0; i < keys->elements && rv == APR_SUCCESS; i++) {
-            char name[NAME_MAX_LEN];
-            cmd_init(&cmd);
-            cmd_str(&cmd, key_name(rs, name, keys->element[i]->str, NULL));
-            cmd_str(&cmd, "trim");
-            cmd_str(&cmd, first);
-            if ((rv = eval(rs, &conn, "a maintenance", &cmd, 1, 0, 0,
-                           &trimmed)) == APR_SUCCESS) {
-                purged->buckets += (apr_size_t)(trimmed->type == REDIS_REPLY_INTEGER
-                                                ? trimmed->integer : 0);
-                freeReplyObject(trimmed);
-            }
+        if (keys->type != REDIS_REPLY_ARRAY) {
+            rv = VC_STORE_ENGINE;
         }
-        if (keys->elements < TRIM_PAGE) {
-            freeReplyObject(keys);
+        else if (keys->elements) {
+            rv = trim_page(rs, &conn, keys, first, ptemp, &purged->buckets);
+            after = apr_pstrcat(ptemp, "(",
+                                keys->element[keys->elements - 1]->str, NULL);
+        }
+        last = keys->type != REDIS_REPLY_ARRAY || keys->elements < TRIM_PAGE;
+        freeReplyObject(keys);
+        if (last) {
             break;
         }
-        after = apr_pstrcat(ptemp, "(", keys->element[keys->elements - 1]->str,
-                            NULL);
-        freeReplyObject(keys);
     }
     if (conn.c) {
         redisFree(conn.c);
