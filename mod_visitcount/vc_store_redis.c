@@ -816,13 +816,8 @@ static apr_status_t redis_hit(vc_store_t *store, const char *key,
                               const vc_visit_t *vis, apr_int64_t now,
                               vc_counts_t *after, unsigned int *result)
 {
-    vc_hit_t h;
+    vc_hit_t h = { key, vis, now, after, result };
 
-    h.key = key;
-    h.vis = vis;
-    h.now = now;
-    h.after = after;
-    h.result = result;
     memset(after, 0, sizeof(*after));
     return with_conn((vc_redis_t *)store, hit_call, &h);
 }
@@ -888,12 +883,8 @@ static apr_status_t read_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
 static apr_status_t redis_get(vc_store_t *store, const char *key,
                               vc_counts_t *counts, int *found)
 {
-    vc_read_t rd;
+    vc_read_t rd = { key, counts, found, 0, 0, NULL, NULL };
 
-    memset(&rd, 0, sizeof(rd));
-    rd.key = key;
-    rd.counts = counts;
-    rd.found = found;
     memset(counts, 0, sizeof(*counts));
     return with_conn((vc_redis_t *)store, read_call, &rd);
 }
@@ -903,15 +894,8 @@ static apr_status_t redis_history(vc_store_t *store, const char *key,
                                   unsigned int ndays, vc_counts_t *daily,
                                   apr_pool_t *pool)
 {
-    vc_read_t rd;
+    vc_read_t rd = { key, counts, NULL, last_day, ndays, daily, pool };
 
-    rd.key = key;
-    rd.counts = counts;
-    rd.found = NULL;
-    rd.last_day = last_day;
-    rd.ndays = ndays;
-    rd.daily = daily;
-    rd.pool = pool;
     memset(counts, 0, sizeof(*counts));
     return with_conn((vc_redis_t *)store, read_call, &rd);
 }
@@ -986,13 +970,8 @@ static apr_status_t redis_secret(vc_store_t *store, apr_int64_t day,
                                  int create, apr_int64_t now,
                                  unsigned char *secret, int *found)
 {
-    vc_secret_t sc;
+    vc_secret_t sc = { day, create, now, secret, found };
 
-    sc.day = day;
-    sc.create = create;
-    sc.now = now;
-    sc.secret = secret;
-    sc.found = found;
     *found = 0;
     return with_conn((vc_redis_t *)store, secret_call, &sc);
 }
@@ -1149,17 +1128,11 @@ static apr_status_t redis_list(vc_store_t *store, const char *prefix,
                                apr_array_header_t **entries, int *more,
                                apr_pool_t *pool)
 {
-    vc_list_t ls;
+    vc_list_t ls = { prefix, after, limit, NULL, more, pool };
 
-    *entries = apr_array_make(pool, limit < 64 ? (int)limit : 64,
-                              sizeof(vc_entry_t));
+    *entries = ls.entries = apr_array_make(pool, limit < 64 ? (int)limit : 64,
+                                           sizeof(vc_entry_t));
     *more = 0;
-    ls.prefix = prefix;
-    ls.after = after;
-    ls.limit = limit;
-    ls.entries = *entries;
-    ls.more = more;
-    ls.pool = pool;
     return with_conn((vc_redis_t *)store, list_call, &ls);
 }
 

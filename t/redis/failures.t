@@ -58,14 +58,7 @@ CustomLog "logs/access_log" "%h %l %u %t \\"%r\\" %>s %b"
 VisitCountRedisCommandTimeout $TIMEOUT_MS
 VisitCountRedisFailFast 1s
 LogLevel visitcount:info
-<Location "/api/visits">
-    SetHandler visitcount
-</Location>
-<Location "/admin">
-    SetHandler visitcount-admin
-    Require ip 127.0.0.1
-</Location>
-<Directory "@{[ VCServer->top ]}/t/var/failures/htdocs/pages">
+$VCServer::API$VCServer::ADMIN<Directory "@{[ VCServer->top ]}/t/var/failures/htdocs/pages">
     VisitCountPage on
 </Directory>
 EOF
