@@ -79,11 +79,12 @@ sub post {
     return (f => "HTTP $status: $body");
 }
 
-# A client process: POSTs to $key until $quota are done or $until passes
-# (a key with "%d" is a pattern: each POST goes to a new key, the %d being
-# the POST's number),
-# writing one line per request to $file: the outcome, a tab, the seconds it
-# took; "n" for each connection opened and "done" at the end.
+# A client process: POSTs to $key until $quota are done, $until passes or
+# the file $stop exists (a key with "%d" is a pattern: each POST goes to a
+# new key, the %d being the POST's number), writing one line per request
+# to $file: the outcome, a tab, the seconds it took, a tab, the time its
+# reply came (epoch seconds); "n" for each connection opened and "done" at
+# the end.
 sub client {
     my (%a) = @_;
     $SIG{PIPE} = 'IGNORE';
@@ -91,7 +92,7 @@ sub client {
     $out->autoflush(1);
     my ($sock, $buf) = (undef, '');
     my $done = 0;
-    while ((!$a{quota} || $done < $a{quota}) && time < $a{until}) {
+    while ((!$a{quota} || $done < $a{quota}) && time < $a{until} && !-e $a{stop}) {
         if (!$sock) {
             # Nothing is in flight, so connecting again is safe.
             $sock = connect_to($a{port});
@@ -103,7 +104,8 @@ sub client {
         my $t0 = time;
         my $key = $a{key} =~ /%d/ ? sprintf($a{key}, $done) : $a{key};
         my @r = post(\$sock, \$buf, $a{port}, $key, $a{timeout}, @{ $a{headers} || [] });
-        printf $out "%s\t%.3f\n", join(' ', @r), time - $t0;
+        my $t1 = time;
+        printf $out "%s\t%.3f\t%.3f\n", join(' ', @r), $t1 - $t0, $t1;
     }
     if ($a{quota} && $done < $a{quota}) {
         print $out "f deadline passed\t0\n" for $done + 1 .. $a{quota};
@@ -118,9 +120,12 @@ sub client {
 # evenly over @{$args{keys}}, each with a share of $args{per_key} POSTs per
 # key (or, without per_key, as many as fit in $args{seconds}).  $args{dir}
 # holds their result files; $args{during}, when given, is called in the
-# parent while they run, until it returns false.  Returns per key:
-# counts, replies (of any status), failures, unknown; and connections,
-# seconds and the slowest request's seconds overall.
+# parent while they run, until it returns false; with stop_with_during,
+# the clients then stop too, each once its request in flight is answered.
+# Returns per key: counts, acked (for each of counts, in the same order,
+# [the time it was sent, the time its reply came]), replies (of any
+# status), failures, unknown; and connections, seconds and the slowest
+# request's seconds overall.
 sub run_clients {
     my %args = @_;
     my @keys = @{ $args{keys} };
@@ -128,6 +133,8 @@ sub run_clients {
     my $clients = $args{clients};
     my $start = time;
     my $until = $start + ($args{seconds} // 120);
+    my $stop = "$args{dir}/stop";
+    unlink $stop;
     my (%quota, %kids);
     for my $c (0 .. $clients - 1) {
         my $key = $keys[$c % @keys];
@@ -141,7 +148,7 @@ sub run_clients {
         my $pid = fork // die "fork: $!";
         if (!$pid) {
             client(port => $ports[$c % @ports], key => $quota{$c}[0], quota => $quota{$c}[1],
-                   until => $until, timeout => $args{timeout} // 30,
+                   until => $until, stop => $stop, timeout => $args{timeout} // 30,
                    headers => $args{headers}, file => "$args{dir}/client-$c");
         }
         $kids{$pid} = 1;
@@ -153,23 +160,33 @@ sub run_clients {
             delete $kids{$pid};
             next;
         }
-        $during = undef if $during && !$during->();
+        if ($during && !$during->()) {
+            $during = undef;
+            if ($args{stop_with_during}) {
+                open my $fh, '>', $stop or die "$stop: $!";
+            }
+        }
         sleep($during ? 0.01 : 0.1);
     }
     kill 'KILL', keys %kids;
     waitpid $_, 0 for keys %kids;
 
     my %r = (seconds => time - $start, connections => 0, slowest => 0,
-             map { $_ => { counts => [], replies => 0, failures => [], unknown => [] } } @keys);
+             map { $_ => { counts => [], acked => [], replies => 0, failures => [],
+                           unknown => [] } } @keys);
     for my $c (keys %quota) {
         my $k = $r{ $quota{$c}[0] };
         open my $in, '<', "$args{dir}/client-$c" or die "client $c left no results";
         my $finished = 0;
         while (<$in>) {
             chomp;
-            my ($what, $took) = split /\t/;
+            my ($what, $took, $at) = split /\t/;
             $r{slowest} = $took if defined $took && $took > $r{slowest};
-            if ($what =~ /^c (\d+)$/) { push @{ $k->{counts} }, $1; $k->{replies}++ }
+            if ($what =~ /^c (\d+)$/) {
+                push @{ $k->{counts} }, $1;
+                push @{ $k->{acked} }, [ $at - $took, $at ];
+                $k->{replies}++;
+            }
             elsif ($what =~ /^f (.*)$/) { push @{ $k->{failures} }, $1; $k->{replies}++ if $1 =~ /^HTTP/ }
             elsif ($what =~ /^u (.*)$/) { push @{ $k->{unknown} }, $1 }
             elsif ($what eq 'n') { $r{connections}++ }
