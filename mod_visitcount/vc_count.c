@@ -123,8 +123,11 @@ void vc_log_store_message(void *baton, int level, apr_status_t status,
         apr_snprintf(more, sizeof(more), " (%u more store reports in the "
                      "last %d s not logged)", missed, VC_LOG_INTERVAL);
     }
-    ap_log_error(APLOG_MARK, level, status, (server_rec *)baton, "%s%s",
-                 message, more);
+    /* The message names the failure; status is the store's own code,
+     * which httpd's "(n)text:" prefix could not name. */
+    (void)status;
+    ap_log_error(APLOG_MARK, level, 0, (server_rec *)baton, "%s%s", message,
+                 more);
 }
 
 /* Says, at most once per VC_FULL_INTERVAL per process, that new visitors
