@@ -120,7 +120,9 @@ local function hit()
   if new_unique then bu = incr_max(bu) end
   if remember then
     redis.call('HSET', seen, id, ARGV[3])
-    redis.call('EXPIRE', seen, seen_ttl)
+    -- Once per day's hash: NX leaves a set expiry alone, and writes
+    -- nothing to the append-only file.
+    redis.call('EXPIRE', seen, seen_ttl, 'NX')
   end
   redis.call('HSET', counts, 'count', count, 'unique', unique,
              field, bc .. ' ' .. bu)
