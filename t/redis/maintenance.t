@@ -3,7 +3,7 @@
 # monitor; the daily secret and the records of visitors need no trimming
 # (they expire by themselves).  The module's clock is moved days ahead
 # through VISITCOUNT_TEST_CLOCK_FILE (a test build's hook), which the
-# parent reads at each monitor call.
+# parent reads at each monitor call and a child when it starts.
 use strict;
 use warnings FATAL => 'all';
 
@@ -18,7 +18,7 @@ use lib "$FindBin::Bin/../lib";
 use VCRedis;
 use VCServer;
 
-plan tests => 9;
+plan tests => 10;
 
 my $redis = VCRedis->new(name => 'maintenance');
 $redis->start or die "redis-server did not start:\n" . $redis->log;
@@ -44,9 +44,11 @@ ok t_cmp(hit('idle')->{count}, 1, 'on two keys');
 ok t_cmp(buckets('idle'), "d:$today", "each has today's bucket");
 
 # Ten days on, the parent's monitor trims the history of every key,
-# including one nobody hits any more.
+# including one nobody hits any more.  (Children read the clock when they
+# start: a graceful restart makes them all count in the new day.)
 my $log_before = length $srv->error_log;
 set_clock(10 * 86400);
+ok t_cmp($srv->graceful ? 1 : 0, 1, 'a graceful restart in the new clock');
 my $until = time + 20;
 sleep 0.2 while buckets('idle') ne '' && time < $until;
 ok t_cmp(buckets('idle'), '', 'ten days later, the idle key has no bucket left');
