@@ -32,8 +32,10 @@
 
 local MAX = '18446744073709551615'
 
--- s + 1 for a decimal string s below MAX.
+-- s + 1 for a decimal string s below MAX: through a number while that is
+-- exact (below 2^53; 15 digits are), digit by digit beyond.
 local function incr(s)
+  if #s < 16 then return string.format('%d', tonumber(s) + 1) end
   local digits = { string.byte(s, 1, -1) }
   local i = #digits
   while i > 0 do
