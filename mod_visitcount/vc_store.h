@@ -126,7 +126,7 @@ typedef void vc_store_log_fn(void *baton, int level, apr_status_t status,
                              const char *message);
 
 typedef struct {
-    vc_url_t url;              /* which engine, and where */
+    vc_url_t url;               /* which engine, and where */
     unsigned int history_days;  /* daily buckets kept per key */
     apr_uint64_t max_keys;      /* keys the store may hold */
     apr_uint32_t longest_dedupe; /* the longest visit any scope counts
@@ -142,7 +142,8 @@ typedef struct {
     unsigned int max_readers;   /* concurrent read transactions, all processes */
     /* Redis */
     const char *prefix;         /* of every key name */
-    const char *password;       /* from the password file; or NULL */
+    const char *password;       /* the password file's, else the URL's;
+                                   or NULL */
     apr_uint32_t connect_timeout_ms;
     apr_uint32_t command_timeout_ms;
     unsigned int pool_size;     /* connections per process */
