@@ -191,10 +191,8 @@ int vc_admin_handler(request_rec *r)
     const vc_dir_conf *dc;
     int cors_ok;
 
-    if (!r->handler || strcmp(r->handler, "visitcount-admin")) {
+    if (!(dc = vc_reply_start(r, "visitcount-admin", &cors_ok))) {
         return DECLINED;
     }
-    dc = ap_get_module_config(r->per_dir_config, &visitcount_module);
-    cors_ok = vc_set_cors(r, dc);
     return admin_api(r, vc_config_path_below_mount(r), cors_ok);
 }

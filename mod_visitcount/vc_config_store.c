@@ -45,6 +45,7 @@ void vc_config_store_options(server_rec *main_server, vc_store_options_t *o,
 {
     const vc_server_conf *sc = main_conf(main_server);
     int threaded = AP_MPMQ_NOT_SUPPORTED, threads = 1;
+    unsigned int per_child;
 
     ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
@@ -56,7 +57,7 @@ void vc_config_store_options(server_rec *main_server, vc_store_options_t *o,
     o->max_keys = sc->max_keys ? sc->max_keys : VC_DEFAULT_MAX_KEYS;
     o->longest_dedupe = vc_conf_longest_dedupe(main_server);
     o->threaded = threaded != AP_MPMQ_NOT_SUPPORTED;
-    o->threads = o->threaded && threads > 0 ? (unsigned int)threads : 1;
+    per_child = o->threaded && threads > 0 ? (unsigned int)threads : 1;
     o->log = log;
     o->log_baton = baton;
 
@@ -70,7 +71,7 @@ void vc_config_store_options(server_rec *main_server, vc_store_options_t *o,
     o->password = sc->redis_password ? sc->redis_password : o->url.password;
     o->connect_timeout_ms = either(sc->redis_connect_ms, VC_DEFAULT_CONNECT_MS);
     o->command_timeout_ms = either(sc->redis_command_ms, VC_DEFAULT_COMMAND_MS);
-    o->pool_size = either(sc->redis_pool, o->threads);
+    o->pool_size = either(sc->redis_pool, per_child);
     o->fail_fast = either(sc->redis_fail_fast, VC_DEFAULT_FAIL_FAST);
     o->wait_replicas = either(sc->redis_wait, 0);
     o->wait_timeout_ms = either(sc->redis_wait_ms, VC_DEFAULT_WAIT_MS);

@@ -100,8 +100,7 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
                   missed, VC_LOG_INTERVAL);
 }
 
-void vc_log_store_message(void *baton, int level, apr_status_t status,
-                          const char *message)
+void vc_log_store_message(void *baton, int level, const char *message)
 {
     /* One limit per kind of report (its VCnnnn tag), so that one failure
      * does not hide another. */
@@ -123,9 +122,6 @@ void vc_log_store_message(void *baton, int level, apr_status_t status,
         apr_snprintf(more, sizeof(more), " (%u more store reports in the "
                      "last %d s not logged)", missed, VC_LOG_INTERVAL);
     }
-    /* The message names the failure; status is the store's own code,
-     * which httpd's "(n)text:" prefix could not name. */
-    (void)status;
     ap_log_error(APLOG_MARK, level, 0, (server_rec *)baton, "%s%s", message,
                  more);
 }

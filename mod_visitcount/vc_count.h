@@ -50,8 +50,7 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
 /* The store's own reports (vc_store_log_fn), baton being the main
  * server; errors of each kind (VCnnnn tag) are held to one line per 10 s
  * per process, as above. */
-void vc_log_store_message(void *baton, int level, apr_status_t status,
-                          const char *message);
+void vc_log_store_message(void *baton, int level, const char *message);
 
 /* Fixup hook: counts the document r serves when VisitCountPage is on in
  * its scope, and sets VISITCOUNT_COUNT and VISITCOUNT_UNIQUE for it. */

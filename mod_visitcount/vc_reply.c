@@ -207,7 +207,9 @@ static const char *allowed_origin(const vc_dir_conf *dc, const char *origin)
     return NULL;
 }
 
-int vc_set_cors(request_rec *r, const vc_dir_conf *dc)
+/* The CORS headers of dc's scope; whether the request's origin may call
+ * us from a browser. */
+static int set_cors(request_rec *r, const vc_dir_conf *dc)
 {
     const char *match;
 
@@ -226,6 +228,19 @@ int vc_set_cors(request_rec *r, const vc_dir_conf *dc)
         return 1;
     }
     return 0;
+}
+
+const vc_dir_conf *vc_reply_start(request_rec *r, const char *handler,
+                                  int *cors_ok)
+{
+    const vc_dir_conf *dc;
+
+    if (!r->handler || strcmp(r->handler, handler)) {
+        return NULL;
+    }
+    dc = ap_get_module_config(r->per_dir_config, &visitcount_module);
+    *cors_ok = set_cors(r, dc);
+    return dc;
 }
 
 /* True when s is a comma-separated list of header names, so it may be

@@ -54,9 +54,12 @@ int vc_body_error(request_rec *r, int status);
 /* The "key", "count" and "unique" members. */
 void vc_put_counts(vc_json_t *j, const char *key, const vc_counts_t *c);
 
-/* Sets the CORS headers every reply in dc's scope carries, errors too;
- * returns whether the request's origin may call us from a browser. */
-int vc_set_cors(request_rec *r, const vc_dir_conf *dc);
+/* How every handler starts: NULL when r is not for the handler named
+ * handler; otherwise the settings of r's scope, with the CORS headers that
+ * every reply there carries (errors too) already set, and *cors_ok saying
+ * whether the request's origin may call us from a browser. */
+const vc_dir_conf *vc_reply_start(request_rec *r, const char *handler,
+                                  int *cors_ok);
 
 /* Reads a body of at most VC_BODY_MAX bytes into buf (VC_BODY_MAX + 1
  * bytes), before any store call: OK or an HTTP status for

@@ -122,8 +122,7 @@ const char *vc_durability_name(vc_durability_e d);
 #define VC_LOG_NOTICE 5
 #define VC_LOG_INFO 6
 #define VC_LOG_DEBUG 7
-typedef void vc_store_log_fn(void *baton, int level, apr_status_t status,
-                             const char *message);
+typedef void vc_store_log_fn(void *baton, int level, const char *message);
 
 typedef struct {
     vc_url_t url;               /* which engine, and where */
@@ -132,7 +131,6 @@ typedef struct {
     apr_uint32_t longest_dedupe; /* the longest visit any scope counts
                                     with, in seconds */
     int threaded;               /* requests run concurrently in this process */
-    unsigned int threads;       /* at most this many at once */
     vc_store_log_fn *log;       /* NULL: nothing is reported */
     void *log_baton;
     /* LMDB */

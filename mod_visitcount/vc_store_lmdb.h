@@ -34,10 +34,8 @@ typedef struct vc_lmdb {
     vc_store_t base;            /* first: a vc_lmdb_t is a vc_store_t */
     MDB_env *env;
     vc_dbis_t db;
-    apr_pool_t *pool;
     unsigned int history_days;
     apr_uint64_t max_keys;
-    apr_uint64_t map_size;
     apr_size_t seen_max;
     /* Threads hold it shared for every transaction; adopting a map grown
      * by another process takes it exclusively (LMDB requires that no

@@ -302,10 +302,8 @@ apr_status_t vc_lmdb_env_start(vc_lmdb_t **lmdb, const vc_store_options_t *o,
     apr_status_t rv;
     int rc;
 
-    st->pool = pool;
     st->history_days = o->history_days;
     st->max_keys = o->max_keys;
-    st->map_size = o->map_size;
     st->seen_max = (apr_size_t)VC_SEEN_MAX(o->map_size);
     /* At most one idle read transaction per thread: the array never grows
      * past the thread count, so pushes stop allocating once warm. */

@@ -60,7 +60,6 @@ typedef struct {
 typedef struct {
     vc_store_t base;            /* first: a vc_redis_t is a vc_store_t */
     vc_store_options_t o;
-    apr_pool_t *pool;
     apr_reslist_t *conns;
     volatile apr_uint32_t down_until;   /* fail fast until (seconds) */
     volatile apr_uint32_t generation;   /* bumped by a failover */
@@ -79,8 +78,7 @@ typedef struct {
 
 /* ---- reports ------------------------------------------------------------ */
 
-static void report(const vc_redis_t *rs, int level, apr_status_t status,
-                   const char *fmt, ...)
+static void report(const vc_redis_t *rs, int level, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -91,7 +89,7 @@ static void report(const vc_redis_t *rs, int level, apr_status_t status,
     va_start(ap, fmt);
     apr_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    rs->o.log(rs->o.log_baton, level, status, msg);
+    rs->o.log(rs->o.log_baton, level, msg);
 }
 
 static int starts(const char *s, const char *prefix)
@@ -202,7 +200,7 @@ static apr_status_t send_all(vc_redis_t *rs, vc_conn_t *conn, const char *op,
         replies[i] = NULL;
     }
     fail_fast(rs);
-    report(rs, VC_LOG_ERR, rv, "VC0402: Redis at %s: %s %s: %s; %s for %u s",
+    report(rs, VC_LOG_ERR, "VC0402: Redis at %s: %s %s: %s; %s for %u s",
            conn->where, op, rv == VC_STORE_TIMEOUT ? "got no answer in time"
            : "lost the connection", conn->c->errstr,
            rv == VC_STORE_TIMEOUT ? "it may have run, so it is not sent "
@@ -225,12 +223,12 @@ static apr_status_t refused(vc_redis_t *rs, vc_conn_t *conn, const char *op,
     }
     if (starts(r->str, "READONLY") || starts(r->str, "LOADING")
         || starts(r->str, "MASTERDOWN")) {
-        report(rs, VC_LOG_WARNING, 0, "VC0406: Redis at %s answered %s to %s: "
+        report(rs, VC_LOG_WARNING, "VC0406: Redis at %s answered %s to %s: "
                "not the primary any more, or not ready; trying the primary "
                "anew", conn->where, r->str, op);
         return RETRY_FAILOVER;
     }
-    report(rs, VC_LOG_ERR, 0, "VC0403: Redis at %s refused %s: %s%s",
+    report(rs, VC_LOG_ERR, "VC0403: Redis at %s refused %s: %s%s",
            conn->where, op, r->str, starts(r->str, "OOM")
            ? " (it holds maxmemory: raise maxmemory, or free memory)" : "");
     return starts(r->str, "OOM") ? VC_STORE_NOMEM : VC_STORE_ENGINE;
@@ -315,7 +313,7 @@ static apr_status_t eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
         if (rv == APR_SUCCESS && wait
             && (replies[1]->type != REDIS_REPLY_INTEGER
                 || replies[1]->integer < (long long)rs->o.wait_replicas)) {
-            report(rs, VC_LOG_ERR, 0, "VC0407: Redis at %s: %s reached %lld "
+            report(rs, VC_LOG_ERR, "VC0407: Redis at %s: %s reached %lld "
                    "of %u replicas in %u ms (VisitCountRedisWait); "
                    "answering 503", conn->where, op,
                    replies[1]->type == REDIS_REPLY_INTEGER
@@ -413,7 +411,7 @@ static void check_settings(vc_redis_t *rs, vc_conn_t *conn)
                            "maxmemory-policy noeviction", NULL);
     }
     if (*want) {
-        report(rs, VC_LOG_WARNING, 0, "VC0405: Redis at %s can lose or evict "
+        report(rs, VC_LOG_WARNING, "VC0405: Redis at %s can lose or evict "
                "acknowledged hits (appendonly %s, appendfsync %s, "
                "maxmemory-policy %s): set %s", conn->where,
                strcmp(aof, "1") ? "no" : "yes", *fsync ? fsync : "unknown",
@@ -458,7 +456,7 @@ static apr_status_t ask_sentinels(vc_redis_t *rs, apr_pool_t *p,
             return APR_SUCCESS;
         }
     }
-    report(rs, VC_LOG_ERR, 0, "VC0404: none of the %d Sentinels of %s named "
+    report(rs, VC_LOG_ERR, "VC0404: none of the %d Sentinels of %s named "
            "a primary for '%s'; answering 503 for %u s", sentinels->nelts,
            vc_url_display(p, &rs->o.url), rs->o.url.master,
            (unsigned int)rs->o.fail_fast);
@@ -490,7 +488,7 @@ static apr_status_t connect_server(vc_redis_t *rs, vc_conn_t *conn)
         conn->c = redisConnectWithTimeout(host, port, tv);
     }
     if (!conn->c || conn->c->err) {
-        report(rs, VC_LOG_ERR, 0, "VC0401: cannot connect to Redis at %s: "
+        report(rs, VC_LOG_ERR, "VC0401: cannot connect to Redis at %s: "
                "%s; answering 503 for %u s", conn->where,
                conn->c ? conn->c->errstr : "out of memory",
                (unsigned int)rs->o.fail_fast);
@@ -547,7 +545,7 @@ static apr_status_t open_conn(vc_redis_t *rs, vc_conn_t *conn)
                   && !strcmp(r->element[0]->str, "master");
         freeReplyObject(r);
         if (!primary) {
-            report(rs, VC_LOG_WARNING, 0, "VC0406: Sentinel named %s as the "
+            report(rs, VC_LOG_WARNING, "VC0406: Sentinel named %s as the "
                    "primary, but it is not one (yet): a failover is under "
                    "way; answering 503 for %u s", conn->where,
                    (unsigned int)rs->o.fail_fast);
@@ -1196,7 +1194,6 @@ static vc_redis_t *redis_make(const vc_store_options_t *o, apr_pool_t *pool)
     vc_redis_t *rs = apr_pcalloc(pool, sizeof(*rs));
 
     rs->o = *o;
-    rs->pool = pool;
     return rs;
 }
 

@@ -12,12 +12,15 @@ use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
+use Apache::Test ();
+use Apache::TestUtil ();
 use IO::Select ();
 use IO::Socket::INET ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(post connect_to run_clients distinct resolve_unknown);
+our @EXPORT_OK = qw(post connect_to run_clients distinct resolve_unknown
+                    check_invariant);
 
 # One raw HTTP/1.1 response from $sock, reading at most until $deadline.
 # Returns (status, headers hashref, body) or (undef, why).
@@ -198,6 +201,26 @@ sub run_clients {
 }
 
 sub distinct { my %seen; return scalar grep { !$seen{$_}++ } @_ }
+
+# The invariant of a run that lost requests on the way (killed children,
+# a lost Redis): acknowledged <= final <= acknowledged + failed, no count
+# acknowledged twice and none above the final one.  $k is one key's
+# results from run_clients, $final its count read afterwards, and each
+# check's name starts with $label.
+sub check_invariant {
+    my ($label, $k, $final) = @_;
+    my $acked = @{ $k->{counts} };
+    my $failed = @{ $k->{failures} } + @{ $k->{unknown} };
+    my $counted = $final =~ /^\d+$/;
+    Apache::Test::ok(Apache::TestUtil::t_cmp($counted && $final >= $acked ? 1 : 0, 1,
+                     "${label}acknowledged ($acked) <= final ($final)"));
+    Apache::Test::ok(Apache::TestUtil::t_cmp($counted && $final <= $acked + $failed ? 1 : 0, 1,
+                     "${label}final ($final) <= acknowledged + failed (" . ($acked + $failed) . ')'));
+    Apache::Test::ok(Apache::TestUtil::t_cmp(distinct(@{ $k->{counts} }), $acked,
+                     "${label}no count acknowledged twice"));
+    Apache::Test::ok(Apache::TestUtil::t_cmp(scalar(grep { !$counted || $_ > $final } @{ $k->{counts} }), 0,
+                     "${label}no acknowledged count above the final one"));
+}
 
 # POSTs to $key that the servers processed, from their access logs (a
 # CustomLog with the request line and status), or undef when one has

@@ -91,15 +91,8 @@ sub write_conf {
 sub start {
     my ($self, $timeout) = @_;
     die "redis '$self->{name}' is already running" if $self->{pid};
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        POSIX::setsid();
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', "$self->{dir}/stdout";
-        open STDERR, '>&', \*STDOUT;
-        { exec $self->binary, "$self->{dir}/redis.conf" }
-        POSIX::_exit(127);
-    }
+    my $pid = VCServer::spawn("$self->{dir}/stdout", $self->binary,
+                              "$self->{dir}/redis.conf");
     $self->{pid} = $pid;
     $running{$pid} = $self;
     my $deadline = time + ($timeout || 20);

@@ -182,18 +182,8 @@ sub start {
     $timeout ||= 30;
     die "server '$self->{name}' is already running" if $self->{pid};
     $self->{exit_status} = undef;
-    my $out = "$self->{dir}/logs/output";
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        # A group of its own: the prefork MPM signals its whole process
-        # group on shutdown, which must not reach the test.
-        POSIX::setsid();
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', $out;
-        open STDERR, '>&', \*STDOUT;
-        { exec httpd(), '-f', $self->conf_file, '-D', 'FOREGROUND' }
-        POSIX::_exit(127);
-    }
+    my $pid = spawn("$self->{dir}/logs/output", httpd(), '-f', $self->conf_file,
+                    '-D', 'FOREGROUND');
     $self->{pid} = $pid;
     $running{$pid} = $self;
     # The port is bound before post_config runs, so it may accept while
@@ -209,6 +199,21 @@ sub start {
     }
     $self->stop;
     return 0;
+}
+
+# Runs @cmd as our child, in a session of its own (the prefork MPM signals
+# its whole process group on shutdown, which must not reach the test),
+# with no input and its output appended to $out.  Returns its pid.
+sub spawn {
+    my ($out, @cmd) = @_;
+    my $pid = fork // die "fork: $!";
+    return $pid if $pid;
+    POSIX::setsid();
+    open STDIN, '<', '/dev/null';
+    open STDOUT, '>>', $out;
+    open STDERR, '>&', \*STDOUT;
+    { exec @cmd }
+    POSIX::_exit(127);
 }
 
 # True while our httpd runs; reaps it and records its status once it exits.

@@ -45,7 +45,6 @@ static void options_for(vc_store_options_t *o, const char *name)
     o->max_keys = 5;
     o->longest_dedupe = 1800;
     o->threaded = 0;
-    o->threads = 1;
     o->log = NULL;
     o->dir = apr_pstrcat(pool, tmpdir, "/", name, NULL);
     o->map_size = MIB;
@@ -763,7 +762,6 @@ static void test_modes(void)
 
         options_for(&o, apr_pstrcat(pool, "threaded-", mode, NULL));
         o.threaded = 1;
-        o.threads = 25;
         o.durability = modes[i];
         if (!(st = start(&o, &p))) {
             continue;
@@ -836,7 +834,6 @@ static void test_group_threads(void)
 
         options_for(&o, apr_pstrcat(pool, "concurrent-", mode, NULL));
         o.threaded = 1;
-        o.threads = THREADS;
         o.durability = modes[m];
         if (!(st = start(&o, &p))) {
             continue;
