@@ -69,6 +69,31 @@ typedef struct {
     apr_uint64_t size_bytes;
 } vc_store_stats_t;
 
+/* One key's whole record, as `visitcount export` writes it and `import`
+ * reads it: its totals and, when ndays > 0, its daily counts, daily[0]
+ * being day first_day (a vc_day_of() number) and the rest the days after
+ * it, oldest first. */
+typedef struct {
+    const char *key;
+    vc_counts_t counts;
+    apr_int64_t first_day;
+    unsigned int ndays;
+    vc_counts_t *daily;
+} vc_record_t;
+
+/* How an imported record combines with what the store holds for its key:
+ * replace it, add to it, or keep the larger of each figure. */
+typedef enum {
+    VC_MERGE_SET = 0,
+    VC_MERGE_ADD = 1,
+    VC_MERGE_MAX = 2
+} vc_merge_e;
+
+/* Called by a dump once per record, in key order; a status other than
+ * APR_SUCCESS stops the dump and is returned by it.  The record lives
+ * until the call returns. */
+typedef apr_status_t vc_dump_fn(void *baton, const vc_record_t *record);
+
 /* ---- status codes ------------------------------------------------------ */
 
 #define VC_STORE_ERRSPACE  (APR_OS_START_USERERR + 7700)
