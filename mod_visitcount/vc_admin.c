@@ -116,6 +116,12 @@ static int admin_set(request_rec *r, const char *key)
     }
     c.count = f[0].value;
     c.unique = f[1].value;
+    if (c.unique > c.count) {
+        /* Every visitor counted as unique is also a visit: a record with
+         * more would not survive an export and import. */
+        return vc_error_reply(r, HTTP_BAD_REQUEST,
+                              "unique may not exceed count");
+    }
     if ((st = vc_store_set(vc_child.store, key, &c)) != APR_SUCCESS) {
         return vc_store_failure_reply(r, st, "set", key);
     }

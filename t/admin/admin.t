@@ -46,7 +46,7 @@ my @bad_bodies = (
     '', ' ', '[]', '[{"count":1}]', '5', 'null', '"count"',
     '{"count":1', '{"count":1,}', '{"count":1}x', '{"count":1}{"count":2}',
     "{'count':1}", '{count:1}', '{"count":1,"unique":-0}', '{"count":-0}',
-    '{"count":1,"unique":2.0}', "{\"count\":1}\x00",
+    '{"count":1,"unique":2.0}', "{\"count\":1}\x00", '{"count":1,"unique":2}',
 );
 
 plan tests => 30 + 2 * @bad_queries        # listing
