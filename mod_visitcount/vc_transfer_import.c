@@ -429,7 +429,7 @@ const char *vc_tr_vc_line(vc_import_t *imp, const char *line, apr_size_t len)
     apr_array_header_t *days = apr_array_make(imp->pool, 8,
                                               sizeof(vc_tr_day_t));
     int n = 0, r, seen[4] = {0, 0, 0, 0}, i;
-    vc_tr_acc_t *acc;
+    vc_tr_acc_t *acc = NULL;
 
     vc_tr_json_init(&j, line, len, imp->pool);
     if (!vc_tr_json_open(&j, '{')) {
