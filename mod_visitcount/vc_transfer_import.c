@@ -260,6 +260,7 @@ const char *vc_tr_vc_header_csv(vc_import_t *imp, const char *line,
     const char *rest;
     apr_size_t rlen;
     apr_int64_t day;
+    int rc;
 
     if (len < i || memcmp(line, prefix, i) != 0) {
         return header_refused(imp, "not a visitcount export: the first line "
@@ -267,15 +268,12 @@ const char *vc_tr_vc_header_csv(vc_import_t *imp, const char *line,
     }
     for (start = i; i < len && apr_isdigit(line[i]); i++) {
     }
-    if (vc_tr_uint(line + start, i - start, &version) == -1) {
+    rc = vc_tr_uint(line + start, i - start, &version);
+    if (rc == -1) {
         return header_refused(imp, "the header's version must be a number");
     }
-    if (vc_tr_uint(line + start, i - start, &version) == -2
-        || version != VC_IMPORT_VERSION) {
-        if (vc_tr_uint(line + start, i - start, &version) == -2) {
-            version = APR_UINT64_MAX;
-        }
-        return version_refused(imp, version);
+    if (rc == -2 || version != VC_IMPORT_VERSION) {
+        return version_refused(imp, rc == -2 ? APR_UINT64_MAX : version);
     }
     rest = line + i;
     rlen = len - i;
