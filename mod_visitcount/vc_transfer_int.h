@@ -105,6 +105,8 @@ typedef enum {
 
 struct vc_import {
     apr_pool_t *pool;
+    apr_pool_t *scratch;       /* cleared for every line (and, reading
+                                  GoatCounter's JSON, every hit) */
     vc_from_e from;
     const char *default_key;
     unsigned long lineno;
@@ -122,6 +124,8 @@ struct vc_import {
     char *buf;
     apr_size_t buf_len, buf_cap;
     unsigned long buf_line;    /* the line the buffer starts on */
+    const char *line_pos;      /* in the JSON text: where line_at was */
+    unsigned long line_at;     /* counted */
 };
 
 /* "line N: " + the message. */
