@@ -160,6 +160,14 @@ const char *vc_tr_goat_csv_row(vc_import_t *imp, const apr_array_header_t *f)
         return why;
     }
     acc = vc_tr_acc(imp, key, imp->lineno, &created);
+    if (created) {
+        acc->path = apr_pstrmemdup(imp->pool, path->s, path->len);
+    }
+    else if (strcmp(acc->path, path->s) != 0) {
+        return vc_tr_error(imp, imp->lineno, "paths '%s' (line %lu) and '%s' "
+                           "would both be key '%s'", acc->path, acc->line,
+                           path->s, key);
+    }
     session = &APR_ARRAY_IDX(f, imp->col_session, vc_tr_field_t);
     if (session->len > 0) {
         char *k;

@@ -91,6 +91,7 @@ typedef struct {
     apr_hash_t *days;          /* apr_int64_t day -> vc_tr_day_t */
     apr_int64_t min_day, max_day; /* of the days in it */
     apr_hash_t *sessions;      /* GoatCounter: day + session seen */
+    const char *path;          /* GoatCounter: the path that made the key */
 } vc_tr_acc_t;
 
 typedef enum {
