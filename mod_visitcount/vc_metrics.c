@@ -32,18 +32,18 @@ static void head(apr_bucket_brigade *bb, const char *name, const char *type,
                        name, help, name, type);
 }
 
-static void sample(apr_bucket_brigade *bb, const char *name,
-                   const char *label, const char *value, apr_uint64_t n,
-                   apr_pool_t *p)
+static void sample(apr_bucket_brigade *bb, const char *name, apr_uint64_t n)
 {
-    if (label) {
-        apr_brigade_printf(bb, NULL, NULL, "%s{%s=\"%s\"} %" APR_UINT64_T_FMT
-                           "\n", name, label, vc_prom_label(p, value), n);
-    }
-    else {
-        apr_brigade_printf(bb, NULL, NULL, "%s %" APR_UINT64_T_FMT "\n",
-                           name, n);
-    }
+    apr_brigade_printf(bb, NULL, NULL, "%s %" APR_UINT64_T_FMT "\n", name, n);
+}
+
+/* A sample with one label, its value escaped. */
+static void labelled(apr_bucket_brigade *bb, const char *name,
+                     const char *label, const char *value, apr_uint64_t n,
+                     apr_pool_t *p)
+{
+    apr_brigade_printf(bb, NULL, NULL, "%s{%s=\"%s\"} %" APR_UINT64_T_FMT
+                       "\n", name, label, vc_prom_label(p, value), n);
 }
 
 /* The counters since httpd started. */
@@ -55,19 +55,18 @@ static void put_counters(apr_bucket_brigade *bb, apr_pool_t *p)
     vc_stats_read(&s);
     head(bb, "visitcount_hits_total", "counter",
          "Hits counted since httpd started.");
-    sample(bb, "visitcount_hits_total", NULL, NULL,
-           s.outcomes[VC_OUT_COUNTED], p);
+    sample(bb, "visitcount_hits_total", s.outcomes[VC_OUT_COUNTED]);
     head(bb, "visitcount_not_counted_total", "counter",
          "Hits not counted since httpd started, by reason.");
     for (i = VC_OUT_COUNTED + 1; i < VC_OUT_N; i++) {
-        sample(bb, "visitcount_not_counted_total", "reason",
-               vc_out_name((vc_out_e)i), s.outcomes[i], p);
+        labelled(bb, "visitcount_not_counted_total", "reason",
+                 vc_out_name((vc_out_e)i), s.outcomes[i], p);
     }
     head(bb, "visitcount_store_errors_total", "counter",
          "Failed store calls since httpd started, by class.");
     for (i = 0; i < VC_ERR_N; i++) {
-        sample(bb, "visitcount_store_errors_total", "class",
-               vc_err_name((vc_err_e)i), s.store_errors[i], p);
+        labelled(bb, "visitcount_store_errors_total", "class",
+                 vc_err_name((vc_err_e)i), s.store_errors[i], p);
     }
 }
 
@@ -79,20 +78,19 @@ static void put_store(apr_bucket_brigade *bb, const vc_store_stats_t *st,
 
     head(bb, "visitcount_store_up", "gauge",
          "1 when the store answered this scrape, else 0.");
-    sample(bb, "visitcount_store_up", NULL, NULL, (apr_uint64_t)up, p);
+    sample(bb, "visitcount_store_up", (apr_uint64_t)up);
     if (!up) {
         return;
     }
     head(bb, "visitcount_keys", "gauge", "Keys held by the store.");
-    sample(bb, "visitcount_keys", NULL, NULL, st->keys, p);
+    sample(bb, "visitcount_keys", st->keys);
     head(bb, "visitcount_store_used_bytes", "gauge",
          "Bytes the store uses.");
-    sample(bb, "visitcount_store_used_bytes", NULL, NULL, st->used_bytes, p);
+    sample(bb, "visitcount_store_used_bytes", st->used_bytes);
     if (st->size_bytes) {
         head(bb, "visitcount_store_size_bytes", "gauge",
              "Bytes the store may grow to.");
-        sample(bb, "visitcount_store_size_bytes", NULL, NULL, st->size_bytes,
-               p);
+        sample(bb, "visitcount_store_size_bytes", st->size_bytes);
     }
     if (top->nelts == 0) {
         return;
@@ -101,14 +99,14 @@ static void put_store(apr_bucket_brigade *bb, const vc_store_stats_t *st,
          "Count of each of the keys with the highest counts.");
     for (i = 0; i < top->nelts; i++) {
         const vc_entry_t *e = &APR_ARRAY_IDX(top, i, vc_entry_t);
-        sample(bb, "visitcount_key_hits", "key", e->key, e->counts.count, p);
+        labelled(bb, "visitcount_key_hits", "key", e->key, e->counts.count, p);
     }
     head(bb, "visitcount_key_unique_visitors", "gauge",
          "Unique visitors (summed over days) of the same keys.");
     for (i = 0; i < top->nelts; i++) {
         const vc_entry_t *e = &APR_ARRAY_IDX(top, i, vc_entry_t);
-        sample(bb, "visitcount_key_unique_visitors", "key", e->key,
-               e->counts.unique, p);
+        labelled(bb, "visitcount_key_unique_visitors", "key", e->key,
+                 e->counts.unique, p);
     }
 }
 

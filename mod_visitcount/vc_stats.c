@@ -16,7 +16,8 @@
 #include <errno.h>
 #include <string.h>
 
-#if !defined(__GCC_ATOMIC_LLONG_LOCK_FREE) || __GCC_ATOMIC_LLONG_LOCK_FREE != 2
+/* GCC and clang say whether 64-bit atomics are lock-free (2: always). */
+#if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE != 2
 #error "mod_visitcount needs lock-free 64-bit atomics for its shared figures"
 #endif
 
