@@ -18,7 +18,7 @@ use VCMonitor qw(parse_auto parse_prom promtool_check);
 use VCServer;
 use VCTest qw(request raw_request json_of admin_put);
 
-plan tests => 48;
+plan tests => 52;
 
 my $type = 'text/plain; version=0.0.4; charset=utf-8';
 my $special = 'metrics/x~y.z-w_1';           # every kind of byte a key allows
@@ -174,3 +174,16 @@ ok t_cmp($srv->request(GET => '/server-status')->{content},
 ok t_cmp(join(' ', grep { $_ ne '-' } split /\n/, VCServer::slurp("$dir/logs/note_log")),
          'error', "the hit's note says error; no other request has one");
 $srv->stop;
+
+# ---- VisitCountMetricsTopKeys refuses what it cannot take ------------------
+for my $bad ('1001', 'ten', '-1') {
+    my $cfg = VCServer->new(name => 'metrics-conf', store => 'lmdb',
+                            conf => "<Location \"/metrics\">\n    SetHandler visitcount-metrics\n"
+                                  . "    VisitCountMetricsTopKeys $bad\n</Location>\n");
+    my ($status, $output) = $cfg->config_test;
+    ok t_cmp("$status $output", qr/^[1-9]\d* .*VisitCountMetricsTopKeys: '\Q$bad\E' is not a number of keys from 0 to 1000/s,
+             "VisitCountMetricsTopKeys $bad: httpd -t fails, saying why");
+}
+my $cfg = VCServer->new(name => 'metrics-conf', store => 'lmdb',
+                        conf => "VisitCountMetricsTopKeys 1000\n");
+ok t_cmp(($cfg->config_test)[0], 0, 'VisitCountMetricsTopKeys 1000 (server config): accepted');
