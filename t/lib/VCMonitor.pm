@@ -1,18 +1,15 @@
 package VCMonitor;
 # Helpers of the monitoring tests (t/api/status.t, metrics.t, note.t):
 # mod_status's ?auto lines and Prometheus samples parsed into hashes,
-# promtool's verdict on a scrape, the outcome lines of a note log, and
-# hits sent over connections held open at once, so that each is served
-# by a different process of a server with one worker per process.
+# promtool's verdict on a scrape, and the outcome lines of a note log.
 use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
 use File::Temp ();
-use IO::Socket::INET ();
 
 our @EXPORT_OK = qw(parse_auto parse_prom promtool_check note_lines
-                    held_hits @AUTO_NAMES);
+                    @AUTO_NAMES);
 
 # Every VisitCount line ?auto has while the store answers.
 our @AUTO_NAMES = qw(VisitCountHits VisitCountNotCountedDuplicate
@@ -69,34 +66,6 @@ sub note_lines {
     my ($file, $tag) = @_;
     open my $fh, '<', $file or return ();
     return map { /^\Q$tag\E (\S+)$/ ? $1 : () } <$fh>;
-}
-
-# POSTs to each of @paths at once on 127.0.0.1:$port: every connection is
-# opened and sends its headers before any sends its (empty JSON) body, so
-# each waits in the handler holding its worker.  Returns the status codes.
-sub held_hits {
-    my ($port, @paths) = @_;
-    my @socks;
-    for my $path (@paths) {
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                      Timeout => 30)
-            or die "cannot connect to 127.0.0.1:$port: $!";
-        $s->autoflush(1);
-        print $s "POST $path HTTP/1.1\r\nHost: 127.0.0.1:$port\r\n"
-               . "Content-Length: 2\r\nConnection: close\r\n\r\n";
-        push @socks, $s;
-    }
-    # Give every server process time to take its connection before any
-    # finishes (a process with a free worker would otherwise take two).
-    select undef, undef, undef, 0.5;
-    my @codes;
-    for my $s (@socks) {
-        print $s '{}';
-        my $reply = do { local $/; <$s> } // '';
-        push @codes, $reply =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
-        close $s;
-    }
-    return @codes;
 }
 
 1;
