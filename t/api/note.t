@@ -43,9 +43,9 @@ ok t_cmp(note_of(POST => '/visitors-30m/note/pf', 'User-Agent' => $chrome,
                  'Purpose' => 'prefetch'), 'prefetch', 'a prefetch: prefetch');
 ok t_cmp(note_of(POST => '/api/visits/note/ign', 'Cookie' => 'visitcount_ignore=1'),
          'ignored', 'visitcount-ignore: ignored');
-ok t_cmp(note_of(GET => '/pages/hello.html', 'User-Agent' => $chrome),
+ok t_cmp(note_of(GET => '/pages/note.html', 'User-Agent' => $chrome),
          'counted', 'a page counted by VisitCountPage: counted');
-ok t_cmp(note_of(GET => '/pages/hello.html', 'User-Agent' => $chrome),
+ok t_cmp(note_of(GET => '/pages/note.html', 'User-Agent' => $chrome),
          'duplicate', 'the same page again: duplicate');
 ok t_cmp(note_of(GET => '/api/visits/note/a'), '-', 'a read: no note');
 ok t_cmp(note_of(HEAD => '/api/visits/note/a'), '-', 'a HEAD: no note');
