@@ -14,7 +14,6 @@
 #include "vc_store_top.h"
 
 #include "http_protocol.h"
-#include "util_filter.h"
 #include "apr_buckets.h"
 #include "apr_strings.h"
 
@@ -117,7 +116,8 @@ static int metrics(request_rec *r, const vc_dir_conf *dc)
     apr_array_header_t *top = NULL;
     vc_store_stats_t st;
     apr_status_t rv;
-    apr_off_t len;
+    apr_size_t len;
+    char *body;
     int up;
 
     if (r->method_number != M_GET) {
@@ -139,11 +139,14 @@ static int metrics(request_rec *r, const vc_dir_conf *dc)
     ap_set_content_type(r, VC_METRICS_TYPE);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    apr_brigade_length(bb, 1, &len);
-    ap_set_content_length(r, len);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(bb->bucket_alloc));
-    return ap_pass_brigade(r->output_filters, bb) == APR_SUCCESS
-           ? OK : AP_FILTER_ERROR;
+    if (apr_brigade_pflatten(bb, &body, &len, r->pool) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only) {
+        ap_rwrite(body, (int)len, r);
+    }
+    return OK;
 }
 
 int vc_metrics_handler(request_rec *r)
