@@ -12,7 +12,9 @@
  * store: after midnight, to destroy the secrets and seen-sets of days
  * before yesterday and the history past VisitCountHistory, and once no
  * visit begun before midnight can still be running, to destroy
- * yesterday's.
+ * yesterday's.  The figures of /server-status and of the metrics
+ * handler are mapped once by the parent, on its first start, and kept for
+ * its whole life (vc_stats.c).
  */
 #include "httpd.h"
 #include "http_config.h"
@@ -28,7 +30,12 @@
 #include "vc_api.h"
 #include "vc_count.h"
 #include "vc_config.h"
+#include "vc_metrics.h"
+#include "vc_stats.h"
+#include "vc_status.h"
 #include "vc_store.h"
+
+#include "mod_status.h"
 
 #include "apr_strings.h"
 
@@ -139,6 +146,10 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     vc_config_find_mounts(s, pconf);
     vc_clock_init();
+    if ((err = vc_stats_init(s)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0010: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if ((err = vc_config_store_check(s, pconf)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0009: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -228,6 +239,10 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_fixups(vc_page_fixup, after_dir, NULL, APR_HOOK_LAST);
     ap_hook_handler(vc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(vc_admin_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(vc_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Our section of /server-status, when mod_status is loaded. */
+    APR_OPTIONAL_HOOK(ap, status_hook, vc_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(visitcount) = {

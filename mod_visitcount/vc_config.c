@@ -65,6 +65,7 @@ void *vc_create_dir_conf(apr_pool_t *p, char *dir)
     dc->unique = VC_UNSET;
     dc->count_bots = VC_UNSET;
     dc->page = VC_UNSET;
+    dc->metrics_top_keys = VC_UNSET;
     return dc;
 }
 
@@ -88,6 +89,7 @@ void *vc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->unique = MERGE_INT(unique);
     dc->count_bots = MERGE_INT(count_bots);
     dc->page = MERGE_INT(page);
+    dc->metrics_top_keys = MERGE_INT(metrics_top_keys);
     return dc;
 }
 
@@ -130,6 +132,12 @@ int vc_conf_unique(const vc_dir_conf *dc)
 int vc_conf_count_bots(const vc_dir_conf *dc)
 {
     return dc->count_bots == 1;         /* ignored unless asked for */
+}
+
+unsigned int vc_conf_metrics_top_keys(const vc_dir_conf *dc)
+{
+    return dc->metrics_top_keys != VC_UNSET
+           ? (unsigned int)dc->metrics_top_keys : VC_DEFAULT_METRICS_TOP;
 }
 
 static vc_server_conf *server_conf(cmd_parms *cmd)
@@ -233,6 +241,21 @@ static const char *set_max_keys(cmd_parms *cmd, void *dummy, const char *arg)
     (void)dummy;
     return global_count(cmd, arg, VC_MAX_MAX_KEYS, "keys",
                         &server_conf(cmd)->max_keys);
+}
+
+static const char *set_metrics_top_keys(cmd_parms *cmd, void *dcv,
+                                        const char *arg)
+{
+    vc_dir_conf *dc = dcv;
+    apr_uint64_t n;
+
+    if (vc_parse_uint(arg, 0, VC_MAX_METRICS_TOP, &n) != 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of keys "
+                            "from 0 to %d", cmd->cmd->name, arg,
+                            VC_MAX_METRICS_TOP);
+    }
+    dc->metrics_top_keys = (int)n;
+    return NULL;
 }
 
 static const char *set_dedupe(cmd_parms *cmd, void *dcv, const char *arg)
@@ -529,5 +552,9 @@ const command_rec vc_cmds[] = {
                  RSRC_CONF | ACCESS_CONF,
                  "On: each document served here counts a visit to its URL "
                  "path, and SSI sees VISITCOUNT_COUNT"),
+    AP_INIT_TAKE1("VisitCountMetricsTopKeys", set_metrics_top_keys, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Keys with the highest counts that visitcount-metrics "
+                  "labels (default 10, at most 1000; 0: none)"),
     { NULL }
 };

@@ -34,6 +34,8 @@
 #define VC_MAX_POOL 1024
 #define VC_DEFAULT_WAIT_MS 100
 #define VC_MAX_WAIT_REPLICAS 16
+#define VC_DEFAULT_METRICS_TOP 10      /* keys labelled by the metrics */
+#define VC_MAX_METRICS_TOP 1000
 
 #ifndef VC_DEFAULT_DBDIR
 #define VC_DEFAULT_DBDIR "/var/lib/visitcount"
@@ -75,6 +77,7 @@ typedef struct {
     int unique;                       /* VC_UNSET, 0, 1 */
     int count_bots;                   /* VC_UNSET, 0 (ignore), 1 (count) */
     int page;                         /* VC_UNSET, 0, 1 */
+    int metrics_top_keys;             /* VC_UNSET or 0..VC_MAX_METRICS_TOP */
 } vc_dir_conf;
 
 extern const command_rec vc_cmds[];
@@ -85,7 +88,7 @@ void *vc_create_dir_conf(apr_pool_t *p, char *dir);
 void *vc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* Walks the parsed configuration for <Location> sections whose SetHandler
- * names visitcount or visitcount-admin, and records their paths in the
+ * names one of our handlers, and records their paths in the
  * mounts of the server (main or virtual host) they belong to. */
 void vc_config_find_mounts(server_rec *main_server, apr_pool_t *p);
 
@@ -118,5 +121,6 @@ const char *vc_conf_default_key(const vc_dir_conf *dc);
 apr_uint32_t vc_conf_dedupe(const vc_dir_conf *dc);
 int vc_conf_unique(const vc_dir_conf *dc);
 int vc_conf_count_bots(const vc_dir_conf *dc);
+unsigned int vc_conf_metrics_top_keys(const vc_dir_conf *dc);
 
 #endif

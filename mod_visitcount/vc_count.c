@@ -11,6 +11,7 @@
 #include "vc_bots.h"
 #include "vc_module.h"
 #include "vc_parse.h"
+#include "vc_stats.h"
 #include "vc_visitor.h"
 
 #include "http_core.h"
@@ -84,6 +85,10 @@ void vc_log_store_error(request_rec *r, apr_status_t status, const char *op,
     apr_uint32_t missed;
     char buf[120];
 
+    /* Counted before the log's limit: the figures miss nothing.  A
+     * process without a store reports why its open failed; that is the
+     * store being unavailable, whatever the reason. */
+    vc_stats_store_error(vc_child.store ? status : VC_STORE_CLOSED);
     if (!log_allowed(&limit, r->request_time, &missed)) {
         return;
     }
@@ -198,9 +203,9 @@ static apr_status_t visitor_ids(request_rec *r, const char *key,
     return rv;
 }
 
-apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
-                          const char *key, const char *token,
-                          vc_outcome_t *out)
+static apr_status_t count_hit(request_rec *r, const vc_dir_conf *dc,
+                              const char *key, const char *token,
+                              vc_outcome_t *out)
 {
     unsigned char today[VC_VISITOR_LEN], before[VC_VISITOR_LEN];
     apr_int64_t now = vc_clock_now(r->request_time);
@@ -237,6 +242,32 @@ apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                       "VC0207: the group commit holding the hit on key '%s' "
                       "failed; the hit was committed alone", key);
     }
+    return rv;
+}
+
+/* The outcome of a hit for the figures and the request's note: a hit
+ * the filters turned away keeps its reason even when reading its counts
+ * then failed (that failure is a store error of its own). */
+static vc_out_e outcome_of(apr_status_t rv, const char *reason)
+{
+    if (rv != APR_SUCCESS && !reason) {
+        return VC_OUT_ERROR;
+    }
+    if (!reason) {
+        return VC_OUT_COUNTED;
+    }
+    return !strcmp(reason, "bot") ? VC_OUT_BOT
+         : !strcmp(reason, "prefetch") ? VC_OUT_PREFETCH
+         : !strcmp(reason, "ignored") ? VC_OUT_IGNORED : VC_OUT_DUPLICATE;
+}
+
+apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
+                          const char *key, const char *token,
+                          vc_outcome_t *out)
+{
+    apr_status_t rv = count_hit(r, dc, key, token, out);
+
+    vc_stats_outcome(r, outcome_of(rv, out->reason));
     return rv;
 }
 
@@ -310,7 +341,10 @@ int vc_page_fixup(request_rec *r)
         return DECLINED;
     }
     if (!vc_child.store) {
-        return DECLINED;            /* VC0003 already said why */
+        /* VC0003 already said why; the figures still count the hit. */
+        vc_stats_store_error(VC_STORE_CLOSED);
+        vc_stats_outcome(r, VC_OUT_ERROR);
+        return DECLINED;
     }
     if ((rv = vc_count_hit(r, dc, key, NULL, &out)) != APR_SUCCESS) {
         vc_log_store_error(r, rv, "page hit", key);

@@ -29,7 +29,9 @@ typedef struct {
 
 /* Applies dc's filters to r and records the hit on key unless one of them
  * says no; out gets the counts either way.  token is the browser's
- * visitor token from the hit's body (vc_visitor_token_ok), or NULL. */
+ * visitor token from the hit's body (vc_visitor_token_ok), or NULL.
+ * How the hit ended goes to the shared figures (vc_stats.h) and to r's
+ * note "visitcount". */
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                           const char *key, const char *token,
                           vc_outcome_t *out);
