@@ -247,9 +247,9 @@ static apr_status_t load_script(vc_redis_t *rs, vc_conn_t *conn)
  * WAIT after it when wait is set; a script the server has lost is loaded
  * again, once.  On success *reply is the script's reply, the caller's to
  * free; a WAIT that fell short is VC_STORE_UNREPLICATED. */
-apr_status_t vc_redis_eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
-                           const vc_cmd_t *call, int nkeys, int wait, int crash,
-                           redisReply **reply)
+static apr_status_t eval_in(vc_redis_t *rs, vc_conn_t *conn, const char *op,
+                            const vc_cmd_t *call, int nkeys, int wait,
+                            int crash, redisReply **reply, apr_pool_t *big)
 {
     vc_cmd_t cmds[2];
     redisReply *replies[2];
@@ -267,7 +267,12 @@ apr_status_t vc_redis_eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
     vc_redis_cmd_str(&cmds[1], waits[1]);
     *reply = NULL;
     for (tries = 0; tries < 2; tries++) {
-        vc_redis_cmd_init(&cmds[0]);
+        if (big) {
+            vc_redis_cmd_init_pool(&cmds[0], call->argc + 3, big);
+        }
+        else {
+            vc_redis_cmd_init(&cmds[0]);
+        }
         vc_redis_cmd_str(&cmds[0], "EVALSHA");
         vc_redis_cmd_str(&cmds[0], conn->sha);
         vc_redis_cmd_str(&cmds[0], nk);
@@ -306,6 +311,26 @@ apr_status_t vc_redis_eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
         }
     }
     return VC_STORE_ENGINE;
+}
+
+/* eval_in(), with the words of a call too long for a vc_cmd_t of its own
+ * (the admin tool's batches) held in a pool for the call's time. */
+apr_status_t vc_redis_eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
+                           const vc_cmd_t *call, int nkeys, int wait, int crash,
+                           redisReply **reply)
+{
+    apr_pool_t *big = NULL;
+    apr_status_t rv;
+
+    if (call->argc + 3 > MAX_ARGS
+        && (rv = apr_pool_create(&big, conn->pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = eval_in(rs, conn, op, call, nkeys, wait, crash, reply, big);
+    if (big) {
+        apr_pool_destroy(big);
+    }
+    return rv;
 }
 
 /* ---- new connections ---------------------------------------------------- */
