@@ -357,7 +357,8 @@ apr_status_t vc_store_dump(vc_store_t *st, const char *prefix, int with_days,
  * when a sum would pass 2^64-1 (VC_STORE_MAXED) and when new keys would
  * take the store past max_keys (VC_STORE_KEYS_FULL); *bad is then the
  * index of the record at fault.  Buckets older than history_days before
- * the day of now are dropped. */
+ * the day of now are dropped.  After VC_MERGE_MAX a key's totals are
+ * raised, if need be, to the sum of its days. */
 apr_status_t vc_store_load(vc_store_t *st, const vc_record_t *records,
                            apr_size_t n, vc_merge_e mode, apr_int64_t now,
                            apr_size_t *bad, apr_pool_t *pool);

@@ -156,6 +156,57 @@ static apr_status_t merge(vc_merge_e mode, const vc_counts_t *a,
     return APR_SUCCESS;
 }
 
+/* The sums of key's buckets inside txn. */
+static int sum_buckets(vc_lmdb_t *st, MDB_txn *txn, const char *key,
+                       vc_counts_t *sum)
+{
+    unsigned char buf[VC_BUCKET_KEY_MAX];
+    MDB_val start = vc_lmdb_bucket_key(buf, key, 0), k = start, v;
+    apr_size_t prefix = start.mv_size - 4;
+    MDB_cursor *cur;
+    vc_counts_t c;
+    int rc;
+
+    memset(sum, 0, sizeof(*sum));
+    if ((rc = mdb_cursor_open(txn, st->db.daily, &cur)) != MDB_SUCCESS) {
+        return rc;
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == MDB_SUCCESS && k.mv_size == start.mv_size
+           && memcmp(k.mv_data, buf, prefix) == 0) {
+        if (v.mv_size < VC_RECORD_SIZE) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        vc_lmdb_decode(&v, &c);
+        sum->count += c.count < APR_UINT64_MAX - sum->count
+                      ? c.count : APR_UINT64_MAX - sum->count;
+        sum->unique += c.unique < APR_UINT64_MAX - sum->unique
+                       ? c.unique : APR_UINT64_MAX - sum->unique;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
+}
+
+/* After a max merge the days may each be the larger of two histories
+ * while the totals are the larger of two totals: the totals are raised to
+ * what the days add up to, so they never say less than the days. */
+static int totals_cover_days(vc_lmdb_t *st, MDB_txn *txn, const char *key,
+                             vc_counts_t *now)
+{
+    vc_counts_t sum;
+    int rc;
+
+    if ((rc = sum_buckets(st, txn, key, &sum)) != MDB_SUCCESS
+        || (sum.count <= now->count && sum.unique <= now->unique)) {
+        return rc;
+    }
+    now->count = sum.count > now->count ? sum.count : now->count;
+    now->unique = sum.unique > now->unique ? sum.unique : now->unique;
+    return vc_lmdb_write_counts(st, txn, key, now);
+}
+
 /* One record inside txn.  Returns an APR status: APR_SUCCESS, or
  * VC_STORE_MAXED / VC_STORE_KEYS_FULL / an LMDB failure. */
 static apr_status_t load_one(vc_lmdb_t *st, MDB_txn *txn,
@@ -202,7 +253,12 @@ static apr_status_t load_one(vc_lmdb_t *st, MDB_txn *txn,
             return vc_lmdb_rc(rc);
         }
     }
-    return vc_lmdb_rc(vc_lmdb_drop_history(st, txn, rec->key, keep_from));
+    if ((rc = vc_lmdb_drop_history(st, txn, rec->key, keep_from))
+        || (mode == VC_MERGE_MAX
+            && (rc = totals_cover_days(st, txn, rec->key, &now)))) {
+        return vc_lmdb_rc(rc);
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t vc_lmdb_load(vc_store_t *store, const vc_record_t *records,

@@ -226,6 +226,23 @@ local function load()
         table.insert(rec.fields, nc .. ' ' .. nu)
       end
     end
+    if mode == 'max' then
+      -- The days, each the larger of two histories, may add up to more
+      -- than the larger of the two totals: raise the totals to their sum.
+      local days, sc, su = {}, '0', '0'
+      local all = redis.call('HGETALL', KEYS[i])
+      for j = 1, #all, 2 do
+        if string.sub(all[j], 1, 2) == 'd:' then days[all[j]] = all[j + 1] end
+      end
+      for j = 1, #rec.fields, 2 do days[rec.fields[j]] = rec.fields[j + 1] end
+      for f, b in pairs(days) do
+        if tonumber(string.sub(f, 3)) >= keep then
+          local c, u = string.match(b, '^(%d+) (%d+)$')
+          sc, su = add(sc, c or '0') or MAX, add(su, u or '0') or MAX
+        end
+      end
+      rec.count, rec.unique = larger(rec.count, sc), larger(rec.unique, su)
+    end
     plan[i] = rec
   end
   for i, rec in ipairs(plan) do

@@ -18,7 +18,7 @@ use lib "$FindBin::Bin/../lib";
 use VCServer;
 use VCTool qw(tool store_args run_tool write_file);
 
-plan tests => 38, need { 'the tool is built (make)' => -x tool() };
+plan tests => 39, need { 'the tool is built (make)' => -x tool() };
 
 my $srv = VCServer->new(name => 'tooltransfer', conf => $VCServer::API);
 ok t_cmp($srv->start, 1, 'the server starts');
@@ -68,6 +68,11 @@ ok t_cmp(export('--days') =~ /"key":"rt\/a".*\["\Q${\ day(0)}\E",4,2\]/ ? 1 : 0,
 ($rc) = run_tool(@s, 'import', '--mode', 'max', "$dir/m.jsonl");
 ($rc, $out) = run_tool(@s, 'get', 'rt/a');
 ok t_cmp($out, "rt/a\t23\t7\n", '--mode max keeps the larger figures');
+write_file("$dir/m2.jsonl", join "\n", '{"format":"visitcount","version":1,"exported":"2026-01-01T00:00:00Z","days":true}',
+           '{"key":"rt/a","count":20,"unique":1,"days":[["' . day(5) . '",20,1]]}', '');
+($rc) = run_tool(@s, 'import', '--mode', 'max', "$dir/m2.jsonl");
+($rc, $out) = run_tool(@s, 'get', 'rt/a');
+ok t_cmp($out, "rt/a\t33\t7\n", '--mode max with a new day: the totals cover what the days add up to');
 ($rc) = run_tool(@s, 'import', '--mode', 'set', "$dir/m.jsonl");
 ($rc, $out) = run_tool(@s, 'get', 'rt/a');
 ok t_cmp($out, "rt/a\t3\t1\n", '--mode set replaces');

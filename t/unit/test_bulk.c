@@ -134,6 +134,16 @@ static void test_modes(void)
     ok(load(st, r, 1, VC_MERGE_MAX, &bad) == APR_SUCCESS, "max loads");
     is_str(dump(st, "a", 1), "a 30 9 -1:8/1 0:5/3;", "max: the larger of each");
 
+    {
+        int other[1] = { -2 };
+        vc_counts_t dx[1] = { { 30, 9 } };
+        r[0] = rec("a", 30, 9, 1, other, dx);
+        ok(load(st, r, 1, VC_MERGE_MAX, &bad) == APR_SUCCESS,
+           "max with a day the store lacks");
+        is_str(dump(st, "a", 1), "a 43 13 -2:30/9 -1:8/1 0:5/3;",
+               "max: totals raised to what the days add up to");
+    }
+
     r[0] = rec("a", 2, 1, 0, NULL, NULL);
     ok(load(st, r, 1, VC_MERGE_SET, &bad) == APR_SUCCESS, "set again");
     is_str(dump(st, "a", 1), "a 2 1;", "set replaces the history too");
