@@ -42,6 +42,7 @@
  * becomes a key by dropping its leading '/', "/" becoming the default key;
  * a path that is then not a valid key (a trailing '/', a query string,
  * percent-escapes...) is an error naming the line: nothing is guessed.
+ * So are two paths that would make one key ("/" and "/default").
  *
  * ---- GoatCounter's JSON (its API's /api/v0/stats/hits answer) -----------
  * GoatCounter's own JSON export is a ZIP of many files (paths referenced
@@ -57,7 +58,8 @@
  * a bucket per day with a non-zero "daily".  GoatCounter reports one figure
  * per path and day, not visitors and views apart, so unique is 0 unless the
  * hit carries "count_unique" / "daily_unique" (older GoatCounters did).
- * Members not named here are skipped.
+ * Members not named here are skipped.  Several documents (the pages of
+ * the answer) may follow one another; a key may come from one hit only.
  *
  * ---- all formats --------------------------------------------------------
  * Lines may end in "\r\n".  Empty lines are skipped everywhere except

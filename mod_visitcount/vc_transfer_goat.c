@@ -31,7 +31,7 @@ static const char *path_key(vc_import_t *imp, unsigned long line,
         return vc_tr_error(imp, line, "path '%s' does not make a valid key: "
                            "%s", path, why);
     }
-    *key = apr_pstrmemdup(imp->pool, path + 1, len - 1);
+    *key = apr_pstrmemdup(imp->scratch, path + 1, len - 1);
     return NULL;
 }
 
@@ -160,6 +160,14 @@ const char *vc_tr_goat_csv_row(vc_import_t *imp, const apr_array_header_t *f)
         return why;
     }
     acc = vc_tr_acc(imp, key, imp->lineno, &created);
+    if (created) {
+        acc->path = apr_pstrmemdup(imp->pool, path->s, path->len);
+    }
+    else if (strcmp(acc->path, path->s) != 0) {
+        return vc_tr_error(imp, imp->lineno, "paths '%s' (line %lu) and '%s' "
+                           "would both be key '%s'", acc->path, acc->line,
+                           path->s, key);
+    }
     session = &APR_ARRAY_IDX(f, imp->col_session, vc_tr_field_t);
     if (session->len > 0) {
         char *k;
@@ -188,16 +196,21 @@ const char *vc_tr_goat_csv_row(vc_import_t *imp, const apr_array_header_t *f)
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-/* The input line at the parser's position. */
-static unsigned long json_line(const vc_import_t *imp, const vc_tr_json_t *j)
+/* The input line at the parser's position, counted on from the last
+ * position asked about (the parser only moves forward). */
+static unsigned long json_line(vc_import_t *imp, const vc_tr_json_t *j)
 {
-    unsigned long line = imp->buf_line;
     const char *p;
 
-    for (p = j->start; p < j->p && p + 1 < j->end; p++) {
-        line += *p == '\n';
+    if (!imp->line_pos || imp->line_pos > j->p) {
+        imp->line_pos = j->start;
+        imp->line_at = imp->buf_line;
     }
-    return line;
+    for (p = imp->line_pos; p < j->p && p + 1 < j->end; p++) {
+        imp->line_at += *p == '\n';
+    }
+    imp->line_pos = p;
+    return imp->line_at;
 }
 
 typedef struct {
@@ -258,7 +271,7 @@ static int read_hit(vc_import_t *imp, vc_tr_json_t *j, goat_hit_t *h)
     int n = 0, r;
 
     memset(h, 0, sizeof(*h));
-    h->days = apr_array_make(imp->pool, 8, sizeof(vc_tr_day_t));
+    h->days = apr_array_make(imp->scratch, 8, sizeof(vc_tr_day_t));
     if (!vc_tr_json_open(j, '{')) {
         return 0;
     }
@@ -308,7 +321,7 @@ static const char *add_hit(vc_import_t *imp, unsigned long line,
     const char *key, *why;
     vc_tr_acc_t *acc;
     apr_uint64_t sum = 0;
-    apr_hash_t *days = apr_hash_make(imp->pool);
+    apr_hash_t *days = apr_hash_make(imp->scratch);
     int created, i;
 
     if ((why = path_key(imp, line, h->path, h->path_len, &key))) {
@@ -375,6 +388,7 @@ static const char *read_document(vc_import_t *imp, vc_tr_json_t *j)
                 goat_hit_t h;
                 unsigned long line;
 
+                apr_pool_clear(imp->scratch);
                 vc_tr_json_peek(j);
                 line = json_line(imp, j);
                 if (!read_hit(imp, j, &h)) {
@@ -400,7 +414,7 @@ const char *vc_tr_goat_json(vc_import_t *imp)
     vc_tr_json_t j;
     const char *why = NULL;
 
-    vc_tr_json_init(&j, imp->buf, imp->buf_len, imp->pool);
+    vc_tr_json_init(&j, imp->buf, imp->buf_len, imp->scratch);
     while (!why && !j.err && !vc_tr_json_at_end(&j)) {
         why = read_document(imp, &j);
     }

@@ -21,6 +21,7 @@ vc_import_t *vc_import_create(vc_from_e from, apr_pool_t *pool)
     vc_import_t *imp = apr_pcalloc(pool, sizeof(*imp));
 
     imp->pool = pool;
+    apr_pool_create(&imp->scratch, pool);
     imp->from = from;
     imp->default_key = "default";
     imp->state = VC_TR_START;
@@ -192,7 +193,7 @@ const char *vc_tr_vc_header_jsonl(vc_import_t *imp, const char *line,
     int n = 0, r, days = -1, has_version = 0;
     apr_int64_t day;
 
-    vc_tr_json_init(&j, line, len, imp->pool);
+    vc_tr_json_init(&j, line, len, imp->scratch);
     if (!vc_tr_json_open(&j, '{')) {
         return header_refused(imp, j.err);
     }
@@ -260,6 +261,7 @@ const char *vc_tr_vc_header_csv(vc_import_t *imp, const char *line,
     const char *rest;
     apr_size_t rlen;
     apr_int64_t day;
+    int rc;
 
     if (len < i || memcmp(line, prefix, i) != 0) {
         return header_refused(imp, "not a visitcount export: the first line "
@@ -267,15 +269,12 @@ const char *vc_tr_vc_header_csv(vc_import_t *imp, const char *line,
     }
     for (start = i; i < len && apr_isdigit(line[i]); i++) {
     }
-    if (vc_tr_uint(line + start, i - start, &version) == -1) {
+    rc = vc_tr_uint(line + start, i - start, &version);
+    if (rc == -1) {
         return header_refused(imp, "the header's version must be a number");
     }
-    if (vc_tr_uint(line + start, i - start, &version) == -2
-        || version != VC_IMPORT_VERSION) {
-        if (vc_tr_uint(line + start, i - start, &version) == -2) {
-            version = APR_UINT64_MAX;
-        }
-        return version_refused(imp, version);
+    if (rc == -2 || version != VC_IMPORT_VERSION) {
+        return version_refused(imp, rc == -2 ? APR_UINT64_MAX : version);
     }
     rest = line + i;
     rlen = len - i;
@@ -356,7 +355,7 @@ static int jsonl_day(vc_import_t *imp, vc_tr_json_t *j, apr_int64_t *day,
                                "unique]");
     }
     if (vc_tr_date(date, dlen, day) != 0) {
-        return vc_tr_json_fail(j, apr_psprintf(imp->pool, "bad date '%s': "
+        return vc_tr_json_fail(j, apr_psprintf(imp->scratch, "bad date '%s': "
                                "dates are YYYY-MM-DD", date));
     }
     if (vc_tr_json_element(j, &n) != 1
@@ -391,7 +390,7 @@ static const char *jsonl_days(vc_import_t *imp, vc_tr_json_t *j,
 /* A line's days: each unique <= count, no day twice, within the span. */
 static const char *check_days(vc_import_t *imp, const apr_array_header_t *days)
 {
-    apr_hash_t *seen = apr_hash_make(imp->pool);
+    apr_hash_t *seen = apr_hash_make(imp->scratch);
     apr_int64_t lo = 0, hi = 0;
     const char *why;
     int i;
@@ -402,7 +401,7 @@ static const char *check_days(vc_import_t *imp, const apr_array_header_t *days)
 
         vc_day_format(d->day, date);
         if ((why = check_counts(imp, &d->counts,
-                                apr_pstrcat(imp->pool, " on ", date, NULL)))) {
+                                apr_pstrcat(imp->scratch, " on ", date, NULL)))) {
             return why;
         }
         if (apr_hash_get(seen, &d->day, sizeof(d->day))) {
@@ -426,12 +425,12 @@ const char *vc_tr_vc_line(vc_import_t *imp, const char *line, apr_size_t len)
     const char *name, *key = NULL, *why;
     apr_size_t klen = 0;
     vc_counts_t c = {0, 0};
-    apr_array_header_t *days = apr_array_make(imp->pool, 8,
+    apr_array_header_t *days = apr_array_make(imp->scratch, 8,
                                               sizeof(vc_tr_day_t));
     int n = 0, r, seen[4] = {0, 0, 0, 0}, i;
     vc_tr_acc_t *acc = NULL;
 
-    vc_tr_json_init(&j, line, len, imp->pool);
+    vc_tr_json_init(&j, line, len, imp->scratch);
     if (!vc_tr_json_open(&j, '{')) {
         return vc_tr_error(imp, imp->lineno, "%s", j.err);
     }

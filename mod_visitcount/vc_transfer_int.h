@@ -91,6 +91,7 @@ typedef struct {
     apr_hash_t *days;          /* apr_int64_t day -> vc_tr_day_t */
     apr_int64_t min_day, max_day; /* of the days in it */
     apr_hash_t *sessions;      /* GoatCounter: day + session seen */
+    const char *path;          /* GoatCounter: the path that made the key */
 } vc_tr_acc_t;
 
 typedef enum {
@@ -105,6 +106,8 @@ typedef enum {
 
 struct vc_import {
     apr_pool_t *pool;
+    apr_pool_t *scratch;       /* cleared for every line (and, reading
+                                  GoatCounter's JSON, every hit) */
     vc_from_e from;
     const char *default_key;
     unsigned long lineno;
@@ -122,6 +125,8 @@ struct vc_import {
     char *buf;
     apr_size_t buf_len, buf_cap;
     unsigned long buf_line;    /* the line the buffer starts on */
+    const char *line_pos;      /* in the JSON text: where line_at was */
+    unsigned long line_at;     /* counted */
 };
 
 /* "line N: " + the message. */

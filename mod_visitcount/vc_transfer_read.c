@@ -128,7 +128,8 @@ static const char *csv_row(vc_import_t *imp, const apr_array_header_t *f)
  * open, then handed to the reader of the state. */
 static const char *csv_line(vc_import_t *imp, const char *line, apr_size_t len)
 {
-    apr_array_header_t *f = apr_array_make(imp->pool, 16, sizeof(vc_tr_field_t));
+    apr_array_header_t *f = apr_array_make(imp->scratch, 16,
+                                            sizeof(vc_tr_field_t));
     const char *err = NULL, *why;
     unsigned long here = imp->lineno;
     int r;
@@ -146,7 +147,7 @@ static const char *csv_line(vc_import_t *imp, const char *line, apr_size_t len)
     else if (len == 0) {
         return NULL;
     }
-    r = vc_tr_csv_split(line, len, f, imp->pool, &err);
+    r = vc_tr_csv_split(line, len, f, imp->scratch, &err);
     if (r == 0) {
         if (imp->buf_len == 0) {
             imp->buf_line = imp->lineno;
@@ -207,7 +208,7 @@ static int has_format_member(vc_import_t *imp, const char *line,
     const char *name;
     int n = 0;
 
-    vc_tr_json_init(&j, line, len, imp->pool);
+    vc_tr_json_init(&j, line, len, imp->scratch);
     if (!vc_tr_json_open(&j, '{')) {
         return 0;
     }
@@ -246,9 +247,9 @@ static const char *detect(vc_import_t *imp, const char *line, apr_size_t len)
         }
         return vc_tr_vc_header_csv(imp, line, len);
     }
-    f = apr_array_make(imp->pool, 16, sizeof(vc_tr_field_t));
+    f = apr_array_make(imp->scratch, 16, sizeof(vc_tr_field_t));
     if (imp->from != VC_FROM_VISITCOUNT
-        && vc_tr_csv_split(line, len, f, imp->pool, &err) == 1
+        && vc_tr_csv_split(line, len, f, imp->scratch, &err) == 1
         && vc_tr_goat_csv_header_like(f)) {
         return vc_tr_goat_csv_header(imp, f);
     }
@@ -270,6 +271,7 @@ const char *vc_import_line(vc_import_t *imp, const char *line, apr_size_t len)
     const char *why;
 
     imp->lineno++;
+    apr_pool_clear(imp->scratch);
     if (len > 0 && line[len - 1] == '\r') {
         len--;
     }

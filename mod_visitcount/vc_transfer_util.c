@@ -174,6 +174,10 @@ int vc_tr_time_day(const char *s, apr_size_t len, int strict_utc,
     }
     secs = *day * VC_DAY_SECONDS + h * 3600 + mi * 60 + se - off;
     *day = vc_day_of(secs);
+    /* an offset may carry a time out of the years a date can be written in */
+    if (*day < days_from_civil(0, 1, 1) || *day > days_from_civil(9999, 12, 31)) {
+        return -1;
+    }
     return 0;
 }
 

@@ -463,6 +463,25 @@ static void test_goat_csv(void)
             "line 2: bad Date 'yesterday'", "bad Date");
     REFUSED(GH "/a,T,0,,,,s1,0,,,,1,2026-12-01T10:00:00Z\n",
             "line 2: 13 fields where the columns are 14", "short row");
+    REFUSED(GH "/,T,0,,,,s1,0,,,,,1,2026-12-01T10:00:00Z\n"
+            "/default,T,0,,,,s1,0,,,,,1,2026-12-01T10:00:00Z\n",
+            "line 3: paths '/' (line 2) and '/default' would both be key "
+            "'default'", "two paths, one key");
+    {
+        vc_import_t *imp = vc_import_create(VC_FROM_GOATCOUNTER, pool);
+        const char *kind;
+
+        ok(vc_import_set_default_key(imp, "a/") != NULL,
+           "an invalid default key is refused");
+        ok(vc_import_set_default_key(imp, "home") == NULL,
+           "a default key is set");
+        vc_import_line(imp, GH, sizeof(GH) - 2);
+        vc_import_line(imp, "/,T,0,,,,s1,0,,,,,1,2026-12-01T10:00:00Z", 40);
+        e = vc_import_finish(imp, &recs, &kind);
+        ok(!e && recs && recs->nelts == 1
+           && !strcmp(APR_ARRAY_IDX(recs, 0, vc_record_t).key, "home"),
+           "'/' becomes the default key set");
+    }
     e = import_str(GH "/a,T,0,,,,s1,0,,,,,1,2026-12-01T23:30:00-02:00\n"
                    "/a,T,0,,,,s1,0,,,,,1,2026-12-02T00:10:00.5Z\n"
                    "/a,T,0,,,,,0,,,,,1,2026-12-02T00:20:00Z\n", &recs);
