@@ -52,7 +52,7 @@ static apr_status_t export_one(void *baton, const vc_record_t *rec)
 int vc_cli_export(vc_cli_t *cli, int argc, const char *const *argv)
 {
     vc_export_t ex;
-    const char *file = NULL;
+    const char *file = NULL, *tmp = NULL;
     apr_status_t rv;
     int i, status;
 
@@ -84,20 +84,32 @@ int vc_cli_export(vc_cli_t *cli, int argc, const char *const *argv)
     if ((status = vc_cli_open(cli, 0)) != VC_EXIT_OK) {
         return status;
     }
-    /* Opened after the store: as the database's owner when run as root. */
+    /* Opened after the store: as the database's owner when run as root.
+     * A file is written beside its name and renamed once whole. */
     ex.out = stdout;
-    if (file && strcmp(file, "-") && !(ex.out = fopen(file, "w"))) {
-        return vc_cli_fail("%s: %s", file, strerror(errno));
+    if (file && !strcmp(file, "-")) {
+        file = NULL;
+    }
+    if (file) {
+        tmp = apr_psprintf(cli->pool, "%s.tmp-%ld", file, (long)getpid());
+        if (!(ex.out = fopen(tmp, "w"))) {
+            return vc_cli_fail("%s: %s", tmp, strerror(errno));
+        }
     }
     apr_pool_create(&ex.pool, cli->pool);
     fputs(vc_export_header(ex.format, ex.with_days,
                            apr_time_sec(apr_time_now()), ex.pool), ex.out);
     rv = vc_store_dump(cli->st, "", ex.with_days, export_one, &ex,
                        cli->pool);
-    if (ex.out != stdout && fclose(ex.out) != 0 && rv == APR_SUCCESS) {
+    if (file && (fclose(ex.out) != 0 || (rv == APR_SUCCESS
+                                        && rename(tmp, file) != 0))
+        && rv == APR_SUCCESS) {
         rv = APR_FROM_OS_ERROR(errno);
     }
     if (rv != APR_SUCCESS) {
+        if (file) {
+            remove(tmp);
+        }
         return vc_cli_fail("%s: exporting: %s", cli->where,
                            vc_cli_strerror(rv));
     }
