@@ -30,6 +30,8 @@
 
 /* The defaults httpd uses (vc_config.h, which needs httpd's headers). */
 #define CLI_MAP_SIZE ((apr_uint64_t)64 << 20)
+#define CLI_MIN_MAP_SIZE ((apr_uint64_t)64 << 10)
+#define CLI_MAX_MAP_SIZE ((apr_uint64_t)1 << 40)
 #define CLI_HISTORY 400
 #define CLI_MAX_HISTORY 3660
 #define CLI_MAX_KEYS 100000
@@ -42,6 +44,9 @@
 #ifndef VC_DEFAULT_DBDIR
 #define VC_DEFAULT_DBDIR "/var/lib/visitcount"
 #endif
+
+/* --map-size: what the tool asks of LMDB; 0 keeps the database's own. */
+static apr_uint64_t map_size;
 
 static const char usage_text[] =
 "Usage: visitcount [-d DIR | -s STORE-URL] [OPTIONS] COMMAND [ARG ...]\n"
@@ -57,6 +62,8 @@ static const char usage_text[] =
 "  --history DAYS         daily history kept (VisitCountHistory; default 400)\n"
 "  --max-keys N           keys the store may hold (VisitCountMaxKeys;\n"
 "                         default 100000)\n"
+"  --map-size SIZE        LMDB map size, as VisitCountMapSize (default: the\n"
+"                         database's own; 64M for a new one)\n"
 "  -h, --help             this text;  -V, --version  the version\n"
 "\n"
 "Commands:\n"
@@ -204,15 +211,17 @@ int vc_cli_open(vc_cli_t *cli, int create)
                                    cli->o.dir);
             }
             /* A new database, as httpd would make it. */
-            cli->o.map_size = CLI_MAP_SIZE;
+            cli->o.map_size = map_size ? map_size : CLI_MAP_SIZE;
             if ((rv = vc_store_prepare(&cli->o, 0, 0, 0, &what, cli->pool))) {
                 return vc_cli_fail("%s: %s: %s", cli->o.dir, what,
                                    vc_cli_strerror(rv));
             }
         }
         /* 0: the map size the database has (httpd's VisitCountMapSize,
-         * grown or not), never a smaller one of ours. */
-        cli->o.map_size = 0;
+         * grown or not).  A size given is used as httpd uses its own: a
+         * larger one grows the map (httpd's children adopt it), a smaller
+         * one serves this run only, and never below the data. */
+        cli->o.map_size = map_size;
     }
     if ((rv = vc_store_open(&cli->st, &cli->o, &what, cli->pool))) {
         return vc_cli_fail("%s: %s%s%s", cli->where, what ? what : "",
@@ -256,6 +265,37 @@ static void defaults(vc_cli_t *cli)
     o->connect_timeout_ms = CLI_TIMEOUT_MS;
     o->command_timeout_ms = CLI_TIMEOUT_MS;
     o->pool_size = 1;
+}
+
+/* A size in bytes, or with a K, M, G or T suffix, as VisitCountMapSize
+ * takes it; 0 on success. */
+static int size_arg(const char *s, apr_uint64_t *v)
+{
+    static const char units[] = "KMGT";
+    char digits[24];
+    apr_size_t n = strlen(s);
+    const char *u;
+    apr_uint64_t x;
+    int shift = 0;
+
+    if (n == 0 || n >= sizeof(digits)) {
+        return -1;
+    }
+    if ((u = strchr(units, s[n - 1])) != NULL && s[n - 1]) {
+        shift = 10 * (int)(u - units + 1);
+        n--;
+    }
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    if (vc_cli_number(digits, CLI_MAX_MAP_SIZE >> shift, &x)) {
+        return -1;
+    }
+    x <<= shift;
+    if (x < CLI_MIN_MAP_SIZE || x > CLI_MAX_MAP_SIZE) {
+        return -1;
+    }
+    *v = x;
+    return 0;
 }
 
 /* The value of option argv[*i], moving past it. */
@@ -323,6 +363,12 @@ static int run(apr_pool_t *pool, int argc, const char *const *argv)
                 return vc_cli_usage("--max-keys: 1 to %d", CLI_MAX_MAX_KEYS);
             }
             cli.o.max_keys = n;
+        }
+        else if (!strcmp(opt, "--map-size")) {
+            if (size_arg(v, &map_size)) {
+                return vc_cli_usage("--map-size: a size from 64K to 1T, "
+                                    "in bytes or with K, M, G or T");
+            }
         }
         else {
             return vc_cli_usage("unknown option %s", opt);

@@ -16,7 +16,7 @@ use lib "$FindBin::Bin/../lib";
 use VCServer;
 use VCTool qw(tool store_args run_tool);
 
-plan tests => 34, need { 'the tool is built (make)' => -x tool() };
+plan tests => 35, need { 'the tool is built (make)' => -x tool() };
 
 my $srv = VCServer->new(name => 'toolcmd', conf => $VCServer::API);
 ok t_cmp($srv->start, 1, 'the server starts');
@@ -73,6 +73,7 @@ for my $case ([['frob'], 'an unknown command'],
               [['set', 'home', '1', '2'], 'unique above count'],
               [['list', '--limit', '-1'], 'a bad --limit'],
               [['--bogus', 'stats'], 'an unknown option'],
+              [['--map-size', '12', 'stats'], 'a map size below 64K'],
               [[], 'no command']) {
     my ($args, $name) = @$case;
     ($rc, $out, $err) = run_tool(@s, @$args);
