@@ -30,8 +30,8 @@
 --                            removed
 --   load KEYS: P{K1} .. P{Kn}, Pkeys
 --        ARGV: mode (set, add or max), max_keys, first day to keep, then
---              per record: key, count, unique, ndays, first_day and ndays
---              pairs of day count, day unique
+--              per record: key, count, unique, n and n triples of day,
+--              day count, day unique (days to keep, non-zero only)
 --        returns {"ok"}, or {"e", "maxed" or "keysfull", i} (record i,
 --        from 0, at fault; nothing written)
 -- Errors: "VCMAXED" (the count is at 2^64-1), "VCKEYSFULL" (max_keys).
@@ -198,8 +198,7 @@ local function load()
   local room = max_keys - redis.call('ZCARD', index)
   local plan, a = {}, 5
   for i = 1, #KEYS - 1 do
-    local key, first = ARGV[a], tonumber(ARGV[a + 4])
-    local nd = tonumber(ARGV[a + 3])
+    local key, nd = ARGV[a], tonumber(ARGV[a + 3])
     local old = redis.call('HMGET', KEYS[i], 'count', 'unique')
     if not old[1] then
       room = room - 1
@@ -209,11 +208,11 @@ local function load()
     rec.count = merge(mode, old[1] or '0', ARGV[a + 1])
     rec.unique = merge(mode, old[2] or '0', ARGV[a + 2])
     if not rec.count or not rec.unique then return { 'e', 'maxed', i - 1 } end
-    a = a + 5
-    for d = 0, nd - 1 do
-      local bc, bu, day = ARGV[a], ARGV[a + 1], first + d
-      a = a + 2
-      if day >= keep and (bc ~= '0' or bu ~= '0') then
+    a = a + 4
+    for _ = 1, nd do
+      local day, bc, bu = tonumber(ARGV[a]), ARGV[a + 1], ARGV[a + 2]
+      a = a + 3
+      if day >= keep then
         local f = 'd:' .. string.format('%d', day)
         local oc, ou = '0', '0'
         if mode ~= 'set' then

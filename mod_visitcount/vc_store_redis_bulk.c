@@ -220,6 +220,18 @@ static const char *u64(apr_pool_t *p, apr_uint64_t v)
     return apr_psprintf(p, "%" APR_UINT64_T_FMT, v);
 }
 
+/* The days of rec the store keeps: from keep on, with hits. */
+static unsigned int kept_days(const vc_record_t *rec, apr_int64_t keep)
+{
+    unsigned int d, n = 0;
+
+    for (d = 0; d < rec->ndays; d++) {
+        n += rec->first_day + (apr_int64_t)d >= keep
+             && (rec->daily[d].count || rec->daily[d].unique);
+    }
+    return n;
+}
+
 static apr_status_t load_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
 {
     const vc_rload_t *ld = arg;
@@ -231,8 +243,11 @@ static apr_status_t load_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     apr_status_t rv;
     unsigned int d;
 
+    apr_int64_t keep = vc_day_of(ld->now) - (apr_int64_t)rs->o.history_days
+                       + 1;
+
     for (i = 0; i < ld->n; i++) {
-        words += 5 + 2 * (apr_size_t)ld->records[i].ndays;
+        words += 4 + 3 * (apr_size_t)kept_days(&ld->records[i], keep);
     }
     vc_redis_cmd_init_pool(&call, (int)words, p);
     for (i = 0; i < ld->n; i++) {
@@ -245,21 +260,21 @@ static apr_status_t load_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     vc_redis_cmd_str(&call, "load");
     vc_redis_cmd_str(&call, modes[ld->mode]);
     vc_redis_cmd_str(&call, u64(p, rs->o.max_keys));
-    vc_redis_cmd_str(&call, apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                         vc_day_of(ld->now)
-                                         - (apr_int64_t)rs->o.history_days
-                                         + 1));
+    vc_redis_cmd_str(&call, apr_psprintf(p, "%" APR_INT64_T_FMT, keep));
     for (i = 0; i < ld->n; i++) {
         const vc_record_t *rec = &ld->records[i];
         vc_redis_cmd_str(&call, rec->key);
         vc_redis_cmd_str(&call, u64(p, rec->counts.count));
         vc_redis_cmd_str(&call, u64(p, rec->counts.unique));
-        vc_redis_cmd_str(&call, apr_psprintf(p, "%u", rec->ndays));
-        vc_redis_cmd_str(&call, apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                             rec->first_day));
+        vc_redis_cmd_str(&call, apr_psprintf(p, "%u", kept_days(rec, keep)));
         for (d = 0; d < rec->ndays; d++) {
-            vc_redis_cmd_str(&call, u64(p, rec->daily[d].count));
-            vc_redis_cmd_str(&call, u64(p, rec->daily[d].unique));
+            apr_int64_t day = rec->first_day + (apr_int64_t)d;
+            if (day >= keep && (rec->daily[d].count || rec->daily[d].unique)) {
+                vc_redis_cmd_str(&call, apr_psprintf(p, "%" APR_INT64_T_FMT,
+                                                     day));
+                vc_redis_cmd_str(&call, u64(p, rec->daily[d].count));
+                vc_redis_cmd_str(&call, u64(p, rec->daily[d].unique));
+            }
         }
     }
     rv = vc_redis_eval(rs, conn, "a load", &call, (int)ld->n + 1,

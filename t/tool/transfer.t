@@ -18,7 +18,7 @@ use lib "$FindBin::Bin/../lib";
 use VCServer;
 use VCTool qw(tool store_args run_tool write_file);
 
-plan tests => 39, need { 'the tool is built (make)' => -x tool() };
+plan tests => 40, need { 'the tool is built (make)' => -x tool() };
 
 my $srv = VCServer->new(name => 'tooltransfer', conf => $VCServer::API);
 ok t_cmp($srv->start, 1, 'the server starts');
@@ -120,6 +120,12 @@ write_file("$dir/crlf.txt", $crlf);
 ($rc, $out, $err) = run_tool(@s, 'import', "$dir/crlf.txt");
 ($rc, $out) = run_tool(@s, 'get', 'crlf');
 ok t_cmp($out, "crlf\t2\t1\n", 'CRLF line ends are accepted');
+write_file("$dir/old.jsonl", join "\n", '{"format":"visitcount","version":1,"exported":"2026-01-01T00:00:00Z","days":true}',
+           '{"key":"old","count":5,"unique":2,"days":[["' . day(500) . '",3,1],["' . day(1) . '",2,1]]}', '');
+($rc) = run_tool(@s, 'import', "$dir/old.jsonl");
+ok t_cmp(export('--days') =~ /^(\{"key":"old".*)$/m ? $1 : '',
+         '{"key":"old","count":5,"unique":2,"days":[["' . day(1) . '",2,1]]}',
+         'a day older than the history (400 days) is dropped, the totals kept');
 
 # ---- VisitCountMaxKeys, usage ----------------------------------------------
 wipe();
