@@ -10,6 +10,10 @@
  * large store), which counting cannot afford; an exact snapshot of Redis
  * is its own RDB file.
  *
+ * verify also SCANs every name under the prefix for what the index does
+ * not show: a key's record missing from the index, and a day's visitors
+ * or secret without an expiry.
+ *
  * load sends a batch of records as one call of vc_store_redis.lua, which
  * checks the whole batch (overflow, VisitCountMaxKeys) before it writes
  * any of it: a batch is stored entirely or not at all.
@@ -398,6 +402,118 @@ static apr_status_t verify_key(void *baton, const char *key,
     return APR_SUCCESS;
 }
 
+/* ---- verify: what the index does not list -------------------------------- */
+
+#define SCAN_COUNT "1000"
+
+/* prefix with the glob characters of SCAN's MATCH escaped, then "*". */
+static const char *match_all(const char *prefix, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, 2 * strlen(prefix) + 2), *o = out;
+
+    for (; *prefix; prefix++) {
+        if (strchr("*?[]\\", *prefix)) {
+            *o++ = '\\';
+        }
+        *o++ = *prefix;
+    }
+    *o++ = '*';
+    *o = '\0';
+    return out;
+}
+
+/* One name under the prefix: a key's record must be in the index; a
+ * day's visitors and a day's secret must expire (TTL above -1). */
+static void check_name(vc_redis_t *rs, vc_rcheck_t *ck, const char *name,
+                       const redisReply *r)
+{
+    const char *rest = name + strlen(rs->o.prefix);
+    apr_size_t n = strlen(rest);
+
+    if (*rest == '{' && rest[n - 1] == '}') {
+        if (r->type != REDIS_REPLY_STRING) {
+            problem(ck, "a record the index of keys does not list", name);
+        }
+    }
+    else if ((*rest == '{' && strstr(rest, "}:s:"))
+             || !strncmp(rest, "secret:", 7)) {
+        if (r->type != REDIS_REPLY_INTEGER || r->integer == -1) {
+            problem(ck, "a day's visitors or secret that never expires",
+                    name);
+        }
+    }
+}
+
+/* SCAN over every name under the prefix, a page at a time. */
+static apr_status_t scan_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
+{
+    vc_rcheck_t *ck = arg;
+    const char *cursor = "0", *match = match_all(rs->o.prefix, ck->pool);
+    char index[NAME_MAX_LEN];
+    apr_pool_t *p;
+    apr_status_t rv;
+
+    vc_redis_index_name(rs, index);
+    if ((rv = apr_pool_create(&p, ck->pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    do {
+        redisReply *page, **replies;
+        const redisReply *names;
+        vc_cmd_t cmd, *cmds;
+        size_t i;
+
+        apr_pool_clear(p);
+        vc_redis_cmd_init(&cmd);
+        vc_redis_cmd_str(&cmd, "SCAN");
+        vc_redis_cmd_str(&cmd, cursor);
+        vc_redis_cmd_str(&cmd, "MATCH");
+        vc_redis_cmd_str(&cmd, match);
+        vc_redis_cmd_str(&cmd, "COUNT");
+        vc_redis_cmd_str(&cmd, SCAN_COUNT);
+        if ((rv = vc_redis_send_all(rs, conn, "a verify", 1, &cmd, &page, 0))) {
+            break;
+        }
+        if (page->type != REDIS_REPLY_ARRAY || page->elements != 2
+            || page->element[0]->type != REDIS_REPLY_STRING
+            || page->element[1]->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(page);
+            rv = VC_STORE_ENGINE;
+            break;
+        }
+        cursor = apr_pstrdup(ck->pool, page->element[0]->str);
+        names = page->element[1];
+        cmds = apr_palloc(p, sizeof(*cmds) * (names->elements + 1));
+        replies = apr_palloc(p, sizeof(*replies) * (names->elements + 1));
+        for (i = 0; i < names->elements; i++) {
+            const char *name = names->element[i]->str;
+            const char *rest = name + strlen(rs->o.prefix);
+            vc_redis_cmd_init(&cmds[i]);
+            if (*rest == '{' && rest[strlen(rest) - 1] == '}') {
+                vc_redis_cmd_str(&cmds[i], "ZSCORE");
+                vc_redis_cmd_str(&cmds[i], index);
+                vc_redis_cmd_add(&cmds[i], rest + 1, strlen(rest) - 2);
+            }
+            else {
+                vc_redis_cmd_str(&cmds[i], "TTL");
+                vc_redis_cmd_str(&cmds[i], name);
+            }
+        }
+        if (names->elements
+            && (rv = vc_redis_send_all(rs, conn, "a verify",
+                                       (int)names->elements, cmds, replies,
+                                       0)) == APR_SUCCESS) {
+            for (i = 0; i < names->elements; i++) {
+                check_name(rs, ck, names->element[i]->str, replies[i]);
+                freeReplyObject(replies[i]);
+            }
+        }
+        freeReplyObject(page);
+    } while (rv == APR_SUCCESS && strcmp(cursor, "0"));
+    apr_pool_destroy(p);
+    return rv;
+}
+
 apr_status_t vc_redis_verify(vc_store_t *store, apr_int64_t now,
                              apr_uint64_t *problems, const char **first,
                              apr_pool_t *pool)
@@ -411,6 +527,9 @@ apr_status_t vc_redis_verify(vc_store_t *store, apr_int64_t now,
     vc_walk_t w = { "", verify_key, &ck, pool };
     apr_status_t rv = vc_redis_with_conn(rs, walk_call, &w);
 
+    if (rv == APR_SUCCESS) {
+        rv = vc_redis_with_conn(rs, scan_call, &ck);
+    }
     *problems = ck.problems;
     *first = ck.first;
     return rv;
