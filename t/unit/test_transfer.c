@@ -218,6 +218,13 @@ static void test_export_text(void)
     is_str(vc_export_record(VC_FORMAT_CSV, 0,
                             &APR_ARRAY_IDX(recs, 2, vc_record_t), pool),
            "empty,0,0\n", "CSV record without days");
+    {
+        vc_record_t odd = {"a\"b,c", {1, 0}, 0, 0, NULL};
+
+        is_str(vc_export_record(VC_FORMAT_CSV, 0, &odd, pool),
+               "\"a\"\"b,c\",1,0\n", "CSV quotes a field with a comma or "
+               "a quote, doubling the quote");
+    }
 }
 
 static void test_round_trip(void)
