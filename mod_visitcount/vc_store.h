@@ -2,7 +2,7 @@
  * counts live.  A store is a table of operations (vc_store_ops_t) chosen
  * at configuration time, one implementation per engine: LMDB on the same
  * server (vc_store_lmdb*.c, the only files that see lmdb.h) and Redis,
- * shared by several servers (vc_store_redis.c, the only file that sees
+ * shared by several servers (vc_store_redis*.c, the only files that see
  * hiredis.h).  Both give the same answers: the same counts and history,
  * the same visitor rules, the same status codes on failure.  Nothing here
  * depends on httpd: the module, the unit tests and the fuzzers link it

@@ -1,6 +1,7 @@
 /* The Redis store: counts shared by several httpd servers through one
  * Redis (or Valkey) server, reached directly, over a unix socket, or as
- * the primary that Sentinel names.  The only file that sees hiredis.h.
+ * the primary that Sentinel names.  With vc_store_redis_bulk.c, the only
+ * file that sees hiredis.h.
  *
  * Every change is one EVALSHA of vc_store_redis.lua, which does the whole
  * hit (dedupe, unique, count, day bucket, history, key bound) atomically
