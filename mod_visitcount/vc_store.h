@@ -228,6 +228,20 @@ typedef struct {
                          apr_pool_t *pool);
     apr_status_t (*stats)(vc_store_t *st, vc_store_stats_t *stats);
     void (*close)(vc_store_t *st);
+
+    /* The bulk operations of the admin tool, as the wrappers below
+     * describe them. */
+    apr_status_t (*dump)(vc_store_t *st, const char *prefix, int with_days,
+                         vc_dump_fn *fn, void *baton, apr_pool_t *pool);
+    apr_status_t (*load)(vc_store_t *st, const vc_record_t *records,
+                         apr_size_t n, vc_merge_e mode, apr_int64_t now,
+                         apr_size_t *bad, apr_pool_t *pool);
+    apr_status_t (*backup)(vc_store_t *st, const char *dest,
+                           apr_uint64_t *txnid, const char **what,
+                           apr_pool_t *pool);
+    apr_status_t (*verify)(vc_store_t *st, apr_int64_t now,
+                           apr_uint64_t *problems, const char **first,
+                           apr_pool_t *pool);
 } vc_store_ops_t;
 
 /* The secrets of today and yesterday a process has read, so that hits
@@ -324,5 +338,44 @@ apr_status_t vc_store_stats(vc_store_t *st, vc_store_stats_t *stats);
 
 /* Closes the store now rather than with its pool. */
 void vc_store_close(vc_store_t *st);
+
+/* ---- bulk operations, for the admin tool (tools/visitcount) ----------- */
+
+/* Calls fn once per key starting with prefix (may be ""), in byte order,
+ * with its totals and, when with_days is set, its daily buckets (only the
+ * days that have any).  LMDB reads every record from one snapshot (one
+ * read transaction) while httpd keeps counting; Redis reads a page of
+ * keys per round trip, each record consistent in itself, the pages from
+ * successive moments.  pool lends scratch memory, cleared as it goes. */
+apr_status_t vc_store_dump(vc_store_t *st, const char *prefix, int with_days,
+                           vc_dump_fn *fn, void *baton, apr_pool_t *pool);
+
+/* Applies records[0 .. n-1] as one transaction: all of them or none.
+ * mode says how each combines with what the key holds (VC_MERGE_SET
+ * replaces its counts and its whole history).  Refused, with nothing
+ * written, when a record is inconsistent (unique above count: APR_EINVAL),
+ * when a sum would pass 2^64-1 (VC_STORE_MAXED) and when new keys would
+ * take the store past max_keys (VC_STORE_KEYS_FULL); *bad is then the
+ * index of the record at fault.  Buckets older than history_days before
+ * the day of now are dropped. */
+apr_status_t vc_store_load(vc_store_t *st, const vc_record_t *records,
+                           apr_size_t n, vc_merge_e mode, apr_int64_t now,
+                           apr_size_t *bad, apr_pool_t *pool);
+
+/* A compacted copy of the whole store, taken while it is in use, into
+ * dest (an existing empty directory); *txnid is the last transaction
+ * committed as the copy began: the copy holds it and all before it (and
+ * perhaps one committed at that very moment).  LMDB only: other stores answer VC_STORE_UNSUPPORTED. */
+apr_status_t vc_store_backup(vc_store_t *st, const char *dest,
+                             apr_uint64_t *txnid, const char **what,
+                             apr_pool_t *pool);
+
+/* Checks the store's format and every record's consistency (unique at
+ * most count, daily sums at most the totals, buckets inside the history
+ * as of now, well-formed keys and records); *problems counts what is
+ * wrong and *first describes the first of it (NULL when none). */
+apr_status_t vc_store_verify(vc_store_t *st, apr_int64_t now,
+                             apr_uint64_t *problems, const char **first,
+                             apr_pool_t *pool);
 
 #endif

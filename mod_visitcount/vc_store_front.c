@@ -5,6 +5,7 @@
  * read.  Engines never call back into this file.
  */
 #include "vc_store.h"
+#include "vc_parse.h"
 
 
 #include <string.h>
@@ -178,6 +179,78 @@ void vc_store_close(vc_store_t *st)
     if (st) {
         st->ops->close(st);
     }
+}
+
+apr_status_t vc_store_dump(vc_store_t *st, const char *prefix, int with_days,
+                           vc_dump_fn *fn, void *baton, apr_pool_t *pool)
+{
+    return st ? st->ops->dump(st, prefix, with_days, fn, baton, pool)
+              : VC_STORE_CLOSED;
+}
+
+/* Whether a record is one a store could hold: a valid key, no more
+ * unique visitors than hits, overall and on each day, and days that add
+ * up to no more than the totals. */
+static int record_sound(const vc_record_t *r)
+{
+    vc_counts_t sum = { 0, 0 };
+    unsigned int i;
+
+    if (!r->key || vc_key_check(r->key, strlen(r->key)) != NULL
+        || r->counts.unique > r->counts.count
+        || (r->ndays && (!r->daily || r->first_day < 0))) {
+        return 0;
+    }
+    for (i = 0; i < r->ndays; i++) {
+        const vc_counts_t *d = &r->daily[i];
+        if (d->unique > d->count || d->count > r->counts.count - sum.count
+            || d->unique > r->counts.unique - sum.unique) {
+            return 0;
+        }
+        sum.count += d->count;
+        sum.unique += d->unique;
+    }
+    return 1;
+}
+
+apr_status_t vc_store_load(vc_store_t *st, const vc_record_t *records,
+                           apr_size_t n, vc_merge_e mode, apr_int64_t now,
+                           apr_size_t *bad, apr_pool_t *pool)
+{
+    apr_size_t i;
+
+    *bad = 0;
+    for (i = 0; i < n; i++) {
+        if (!record_sound(&records[i])) {
+            *bad = i;
+            return APR_EINVAL;
+        }
+    }
+    return st ? st->ops->load(st, records, n, mode, now, bad, pool)
+              : VC_STORE_CLOSED;
+}
+
+apr_status_t vc_store_backup(vc_store_t *st, const char *dest,
+                             apr_uint64_t *txnid, const char **what,
+                             apr_pool_t *pool)
+{
+    *txnid = 0;
+    *what = NULL;
+    if (!st) {
+        return VC_STORE_CLOSED;
+    }
+    return st->ops->backup ? st->ops->backup(st, dest, txnid, what, pool)
+                           : VC_STORE_UNSUPPORTED;
+}
+
+apr_status_t vc_store_verify(vc_store_t *st, apr_int64_t now,
+                             apr_uint64_t *problems, const char **first,
+                             apr_pool_t *pool)
+{
+    *problems = 0;
+    *first = NULL;
+    return st ? st->ops->verify(st, now, problems, first, pool)
+              : VC_STORE_CLOSED;
 }
 
 /* ---- the daily secrets, cached -------------------------------------- */

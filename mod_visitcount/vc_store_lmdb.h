@@ -4,6 +4,8 @@
  *   vc_store_lmdb_hit.c    a hit: alone, or grouped with others (group
  *                          commit)
  *   vc_store_lmdb_maint.c  the parent's daily maintenance
+ *   vc_store_lmdb_bulk.c   the admin tool's dump, load and backup
+ *   vc_store_lmdb_verify.c the admin tool's consistency check
  *   vc_store_lmdb_ops.c    the table of operations the module calls
  * Each file uses only the ones above it in this list.  A file including
  * this header includes <lmdb.h> first: only vc_store_lmdb*.c see it.
@@ -22,6 +24,10 @@
 #include "apr_thread_mutex.h"
 #include "apr_thread_proc.h"
 #include "apr_thread_rwlock.h"
+
+/* The "format" record of "meta": bump when the record layout changes;
+ * older layouts must stay readable. */
+#define VC_FORMAT "1"
 
 #define VC_RECORD_SIZE 16       /* count, unique: native 64-bit */
 #define VC_BUCKET_KEY_MAX 520   /* a daily key: LMDB key limit plus slack */
@@ -101,6 +107,19 @@ void vc_lmdb_decode(const MDB_val *v, vc_counts_t *c);
 /* A big-endian 32-bit number, as days are stored. */
 apr_uint32_t vc_lmdb_be32(const unsigned char *p);
 
+/* The "daily" key of (key, day) in buf (VC_BUCKET_KEY_MAX bytes): the
+ * key, a NUL, then the day big-endian. */
+MDB_val vc_lmdb_bucket_key(unsigned char *buf, const char *key,
+                           apr_int64_t day);
+
+/* A counts record (totals or a bucket) of dbi inside txn: absent reads as
+ * zeros with *found = 0 (found may be NULL); a short one is
+ * MDB_CORRUPTED. */
+int vc_lmdb_read_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, vc_counts_t *c,
+                     int *found);
+int vc_lmdb_write_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
+                      const vc_counts_t *c);
+
 /* key's totals inside txn; an absent key reads as zeros. */
 int vc_lmdb_read_counts(vc_lmdb_t *st, MDB_txn *txn, const char *key,
                         vc_counts_t *c, int *found);
@@ -147,6 +166,26 @@ apr_status_t vc_lmdb_batch_create(vc_lmdb_t *st, apr_pool_t *pool);
 apr_status_t vc_lmdb_hit(vc_lmdb_t *st, const char *key,
                          const vc_visit_t *vis, apr_int64_t now,
                          vc_counts_t *after, unsigned int *result);
+
+/* ---- vc_store_lmdb_bulk.c ----------------------------------------------- */
+
+/* vc_store_ops_t.dump, .load and .backup. */
+apr_status_t vc_lmdb_dump(vc_store_t *store, const char *prefix,
+                          int with_days, vc_dump_fn *fn, void *baton,
+                          apr_pool_t *pool);
+apr_status_t vc_lmdb_load(vc_store_t *store, const vc_record_t *records,
+                          apr_size_t n, vc_merge_e mode, apr_int64_t now,
+                          apr_size_t *bad, apr_pool_t *pool);
+apr_status_t vc_lmdb_backup(vc_store_t *store, const char *dest,
+                            apr_uint64_t *txnid, const char **what,
+                            apr_pool_t *pool);
+
+/* ---- vc_store_lmdb_verify.c --------------------------------------------- */
+
+/* vc_store_ops_t.verify. */
+apr_status_t vc_lmdb_verify(vc_store_t *store, apr_int64_t now,
+                            apr_uint64_t *problems, const char **first,
+                            apr_pool_t *pool);
 
 /* ---- vc_store_lmdb_maint.c ---------------------------------------------- */
 

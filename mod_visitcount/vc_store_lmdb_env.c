@@ -20,8 +20,6 @@
 #include <unistd.h>
 #include <pthread.h>
 
-/* Bump when the record layout changes; older layouts must stay readable. */
-#define VC_FORMAT "1"
 #define VC_MAX_DBS 8
 
 /* The one mapping from LMDB results to APR status codes. */

@@ -227,5 +227,9 @@ const vc_store_ops_t vc_store_lmdb_ops = {
     lmdb_remove,
     lmdb_list,
     lmdb_stats,
-    lmdb_close
+    lmdb_close,
+    vc_lmdb_dump,
+    vc_lmdb_load,
+    vc_lmdb_backup,
+    vc_lmdb_verify
 };

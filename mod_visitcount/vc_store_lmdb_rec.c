@@ -54,7 +54,7 @@ static apr_uint32_t day32(apr_int64_t day)
 
 /* The "daily" key of (key, day): the key, a NUL (never part of a key),
  * then the day, so a key's buckets sort together, oldest first. */
-static MDB_val bucket_key(unsigned char *buf, const char *key, apr_int64_t day)
+MDB_val vc_lmdb_bucket_key(unsigned char *buf, const char *key, apr_int64_t day)
 {
     apr_size_t n = strnlen(key, VC_BUCKET_KEY_MAX - 5);
     MDB_val k;
@@ -82,7 +82,7 @@ static MDB_val seen_key(unsigned char *buf, apr_int64_t day,
 }
 
 /* Reads a counts record inside txn; absent records read as zeros. */
-static int read_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, vc_counts_t *c,
+int vc_lmdb_read_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, vc_counts_t *c,
                     int *found)
 {
     MDB_val v;
@@ -108,7 +108,7 @@ static int read_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, vc_counts_t *c,
     return MDB_SUCCESS;
 }
 
-static int write_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
+int vc_lmdb_write_rec(MDB_txn *txn, MDB_dbi dbi, MDB_val *k,
                      const vc_counts_t *c)
 {
     char rec[VC_RECORD_SIZE];
@@ -124,14 +124,14 @@ int vc_lmdb_read_counts(vc_lmdb_t *st, MDB_txn *txn, const char *key,
                         vc_counts_t *c, int *found)
 {
     MDB_val k = vc_lmdb_val(key);
-    return read_rec(txn, st->db.counts, &k, c, found);
+    return vc_lmdb_read_rec(txn, st->db.counts, &k, c, found);
 }
 
 int vc_lmdb_write_counts(vc_lmdb_t *st, MDB_txn *txn, const char *key,
                          const vc_counts_t *c)
 {
     MDB_val k = vc_lmdb_val(key);
-    return write_rec(txn, st->db.counts, &k, c);
+    return vc_lmdb_write_rec(txn, st->db.counts, &k, c);
 }
 
 int vc_lmdb_room_for_key(vc_lmdb_t *st, MDB_txn *txn)
@@ -152,7 +152,7 @@ int vc_lmdb_drop_history(vc_lmdb_t *st, MDB_txn *txn, const char *key,
                          apr_int64_t keep_from)
 {
     unsigned char buf[VC_BUCKET_KEY_MAX];
-    MDB_val first = bucket_key(buf, key, 0), k = first, v;
+    MDB_val first = vc_lmdb_bucket_key(buf, key, 0), k = first, v;
     apr_size_t prefix = first.mv_size - 4;
     MDB_cursor *cur;
     int rc;
@@ -180,11 +180,11 @@ static int add_to_bucket(vc_lmdb_t *st, MDB_txn *txn, const char *key,
                          apr_int64_t day, int new_unique)
 {
     unsigned char buf[VC_BUCKET_KEY_MAX];
-    MDB_val k = bucket_key(buf, key, day);
+    MDB_val k = vc_lmdb_bucket_key(buf, key, day);
     vc_counts_t c;
     int found, rc;
 
-    if ((rc = read_rec(txn, st->db.daily, &k, &c, &found)) != MDB_SUCCESS) {
+    if ((rc = vc_lmdb_read_rec(txn, st->db.daily, &k, &c, &found)) != MDB_SUCCESS) {
         return rc;
     }
     if (c.count < APR_UINT64_MAX) {
@@ -193,7 +193,7 @@ static int add_to_bucket(vc_lmdb_t *st, MDB_txn *txn, const char *key,
     if (new_unique && c.unique < APR_UINT64_MAX) {
         c.unique++;
     }
-    if ((rc = write_rec(txn, st->db.daily, &k, &c)) != MDB_SUCCESS) {
+    if ((rc = vc_lmdb_write_rec(txn, st->db.daily, &k, &c)) != MDB_SUCCESS) {
         return rc;
     }
     if (!found) {
@@ -325,7 +325,7 @@ int vc_lmdb_read_history(vc_lmdb_t *st, MDB_txn *txn, const char *key,
 {
     unsigned char buf[VC_BUCKET_KEY_MAX];
     apr_int64_t first_day = last_day - (apr_int64_t)ndays + 1;
-    MDB_val start = bucket_key(buf, key, first_day < 0 ? 0 : first_day);
+    MDB_val start = vc_lmdb_bucket_key(buf, key, first_day < 0 ? 0 : first_day);
     MDB_val k = start, v;
     apr_size_t prefix = start.mv_size - 4;
     MDB_cursor *cur;

@@ -19,6 +19,7 @@
  * under the daily secret; the secret and the visitors' records expire by
  * themselves once no visit can need them (VisitCountDedupe after the end
  * of their day).  Counts travel as decimal strings, exact to 2^64-1.
+ * The admin tool's bulk operations are in vc_store_redis_bulk.c.
  */
 #include "vc_store.h"
 #include "vc_parse.h"
@@ -42,39 +43,7 @@
 /* The script, from vc_store_redis.lua (generated at build time). */
 #include "vc_store_redis_lua.h"
 
-/* Outcomes that stay inside this file: the command did not run. */
-#define RETRY_NOSCRIPT (VC_STORE_ERRSPACE + 90)
-#define RETRY_FAILOVER (VC_STORE_ERRSPACE + 91)
-
-#define NAME_MAX_LEN 256        /* a Redis key name we build */
-#define MAX_ARGS 24             /* words in a command we build */
-
-typedef struct {
-    redisContext *c;
-    apr_pool_t *pool;
-    char sha[41];               /* the script, as this server knows it */
-    const char *where;          /* host:port or socket, for log lines */
-    apr_uint32_t generation;    /* rs->generation when it was made */
-} vc_conn_t;
-
-typedef struct {
-    vc_store_t base;            /* first: a vc_redis_t is a vc_store_t */
-    vc_store_options_t o;
-    apr_reslist_t *conns;
-    volatile apr_uint32_t down_until;   /* fail fast until (seconds) */
-    volatile apr_uint32_t generation;   /* bumped by a failover */
-    volatile apr_uint32_t checked;      /* the settings were checked */
-} vc_redis_t;
-
-/* One command: its words and their lengths, held in the struct itself up
- * to MAX_ARGS words, or in a pool (cmd_init_pool).  Never copied. */
-typedef struct {
-    int argc, cap;
-    const char **argv;
-    size_t *len;
-    const char *argv_here[MAX_ARGS];
-    size_t len_here[MAX_ARGS];
-} vc_cmd_t;
+#include "vc_store_redis_int.h"
 
 /* ---- reports ------------------------------------------------------------ */
 
@@ -118,7 +87,7 @@ static void fail_fast(vc_redis_t *rs)
 
 /* ---- commands ----------------------------------------------------------- */
 
-static void cmd_init(vc_cmd_t *cmd)
+void vc_redis_cmd_init(vc_cmd_t *cmd)
 {
     cmd->argc = 0;
     cmd->cap = MAX_ARGS;
@@ -127,7 +96,7 @@ static void cmd_init(vc_cmd_t *cmd)
 }
 
 /* A command of up to cap words, from pool. */
-static void cmd_init_pool(vc_cmd_t *cmd, int cap, apr_pool_t *pool)
+void vc_redis_cmd_init_pool(vc_cmd_t *cmd, int cap, apr_pool_t *pool)
 {
     cmd->argc = 0;
     cmd->cap = cap;
@@ -135,7 +104,7 @@ static void cmd_init_pool(vc_cmd_t *cmd, int cap, apr_pool_t *pool)
     cmd->len = apr_palloc(pool, sizeof(*cmd->len) * (apr_size_t)cap);
 }
 
-static void cmd_add(vc_cmd_t *cmd, const char *s, size_t len)
+void vc_redis_cmd_add(vc_cmd_t *cmd, const char *s, size_t len)
 {
     if (cmd->argc < cmd->cap) {
         cmd->argv[cmd->argc] = s;
@@ -143,9 +112,9 @@ static void cmd_add(vc_cmd_t *cmd, const char *s, size_t len)
     }
 }
 
-static void cmd_str(vc_cmd_t *cmd, const char *s)
+void vc_redis_cmd_str(vc_cmd_t *cmd, const char *s)
 {
-    cmd_add(cmd, s, strlen(s));
+    vc_redis_cmd_add(cmd, s, strlen(s));
 }
 
 /* Why the connection failed, as a status: a reply that did not come in
@@ -163,9 +132,9 @@ static apr_status_t io_failure(const redisContext *c, int err)
  * returns VC_STORE_TIMEOUT or VC_STORE_DOWN; the connection is then
  * unusable.  In test builds, crash kills the process once the commands
  * are sent, before any reply is read. */
-static apr_status_t send_all(vc_redis_t *rs, vc_conn_t *conn, const char *op,
-                             int n, const vc_cmd_t *cmds,
-                             redisReply **replies, int crash)
+apr_status_t vc_redis_send_all(vc_redis_t *rs, vc_conn_t *conn, const char *op,
+                               int n, const vc_cmd_t *cmds,
+                               redisReply **replies, int crash)
 {
     apr_status_t rv;
     int i, err;
@@ -209,8 +178,8 @@ static apr_status_t send_all(vc_redis_t *rs, vc_conn_t *conn, const char *op,
 }
 
 /* What an error reply means; reports what it cannot name. */
-static apr_status_t refused(vc_redis_t *rs, vc_conn_t *conn, const char *op,
-                            const redisReply *r)
+apr_status_t vc_redis_refused(vc_redis_t *rs, vc_conn_t *conn, const char *op,
+                              const redisReply *r)
 {
     if (starts(r->str, "NOSCRIPT")) {
         return RETRY_NOSCRIPT;
@@ -239,10 +208,10 @@ static apr_status_t refused(vc_redis_t *rs, vc_conn_t *conn, const char *op,
 static apr_status_t setup_call(vc_redis_t *rs, vc_conn_t *conn, const char *op,
                                const vc_cmd_t *cmd, redisReply **reply)
 {
-    apr_status_t rv = send_all(rs, conn, op, 1, cmd, reply, 0);
+    apr_status_t rv = vc_redis_send_all(rs, conn, op, 1, cmd, reply, 0);
 
     if (rv == APR_SUCCESS && (*reply)->type == REDIS_REPLY_ERROR) {
-        rv = refused(rs, conn, op, *reply);
+        rv = vc_redis_refused(rs, conn, op, *reply);
         freeReplyObject(*reply);
         *reply = NULL;
         return rv == RETRY_FAILOVER ? VC_STORE_DOWN : rv;
@@ -257,10 +226,10 @@ static apr_status_t load_script(vc_redis_t *rs, vc_conn_t *conn)
     vc_cmd_t cmd;
     apr_status_t rv;
 
-    cmd_init(&cmd);
-    cmd_str(&cmd, "SCRIPT");
-    cmd_str(&cmd, "LOAD");
-    cmd_add(&cmd, vc_redis_script, sizeof(vc_redis_script) - 1);
+    vc_redis_cmd_init(&cmd);
+    vc_redis_cmd_str(&cmd, "SCRIPT");
+    vc_redis_cmd_str(&cmd, "LOAD");
+    vc_redis_cmd_add(&cmd, vc_redis_script, sizeof(vc_redis_script) - 1);
     if ((rv = setup_call(rs, conn, "SCRIPT LOAD", &cmd, &r)) != APR_SUCCESS) {
         return rv;
     }
@@ -278,9 +247,9 @@ static apr_status_t load_script(vc_redis_t *rs, vc_conn_t *conn)
  * WAIT after it when wait is set; a script the server has lost is loaded
  * again, once.  On success *reply is the script's reply, the caller's to
  * free; a WAIT that fell short is VC_STORE_UNREPLICATED. */
-static apr_status_t eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
-                         const vc_cmd_t *call, int nkeys, int wait, int crash,
-                         redisReply **reply)
+apr_status_t vc_redis_eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
+                           const vc_cmd_t *call, int nkeys, int wait, int crash,
+                           redisReply **reply)
 {
     vc_cmd_t cmds[2];
     redisReply *replies[2];
@@ -292,24 +261,24 @@ static apr_status_t eval(vc_redis_t *rs, vc_conn_t *conn, const char *op,
     apr_snprintf(waits[0], sizeof(waits[0]), "%u", rs->o.wait_replicas);
     apr_snprintf(waits[1], sizeof(waits[1]), "%u",
                  (unsigned int)rs->o.wait_timeout_ms);
-    cmd_init(&cmds[1]);
-    cmd_str(&cmds[1], "WAIT");
-    cmd_str(&cmds[1], waits[0]);
-    cmd_str(&cmds[1], waits[1]);
+    vc_redis_cmd_init(&cmds[1]);
+    vc_redis_cmd_str(&cmds[1], "WAIT");
+    vc_redis_cmd_str(&cmds[1], waits[0]);
+    vc_redis_cmd_str(&cmds[1], waits[1]);
     *reply = NULL;
     for (tries = 0; tries < 2; tries++) {
-        cmd_init(&cmds[0]);
-        cmd_str(&cmds[0], "EVALSHA");
-        cmd_str(&cmds[0], conn->sha);
-        cmd_str(&cmds[0], nk);
+        vc_redis_cmd_init(&cmds[0]);
+        vc_redis_cmd_str(&cmds[0], "EVALSHA");
+        vc_redis_cmd_str(&cmds[0], conn->sha);
+        vc_redis_cmd_str(&cmds[0], nk);
         for (i = 0; i < call->argc; i++) {
-            cmd_add(&cmds[0], call->argv[i], call->len[i]);
+            vc_redis_cmd_add(&cmds[0], call->argv[i], call->len[i]);
         }
-        if ((rv = send_all(rs, conn, op, wait ? 2 : 1, cmds, replies, crash))) {
+        if ((rv = vc_redis_send_all(rs, conn, op, wait ? 2 : 1, cmds, replies, crash))) {
             return rv;
         }
         rv = replies[0]->type == REDIS_REPLY_ERROR
-             ? refused(rs, conn, op, replies[0]) : APR_SUCCESS;
+             ? vc_redis_refused(rs, conn, op, replies[0]) : APR_SUCCESS;
         if (rv == APR_SUCCESS && wait
             && (replies[1]->type != REDIS_REPLY_INTEGER
                 || replies[1]->integer < (long long)rs->o.wait_replicas)) {
@@ -381,17 +350,17 @@ static void check_settings(vc_redis_t *rs, vc_conn_t *conn)
     if (apr_atomic_cas32(&rs->checked, 1, 0) != 0) {
         return;
     }
-    cmd_init(&cmds[0]);
-    cmd_str(&cmds[0], "INFO");
-    cmd_str(&cmds[0], "persistence");
-    cmd_init(&cmds[1]);
-    cmd_str(&cmds[1], "INFO");
-    cmd_str(&cmds[1], "memory");
-    cmd_init(&cmds[2]);
-    cmd_str(&cmds[2], "CONFIG");
-    cmd_str(&cmds[2], "GET");
-    cmd_str(&cmds[2], "appendfsync");
-    if (send_all(rs, conn, "INFO", 3, cmds, r, 0) != APR_SUCCESS) {
+    vc_redis_cmd_init(&cmds[0]);
+    vc_redis_cmd_str(&cmds[0], "INFO");
+    vc_redis_cmd_str(&cmds[0], "persistence");
+    vc_redis_cmd_init(&cmds[1]);
+    vc_redis_cmd_str(&cmds[1], "INFO");
+    vc_redis_cmd_str(&cmds[1], "memory");
+    vc_redis_cmd_init(&cmds[2]);
+    vc_redis_cmd_str(&cmds[2], "CONFIG");
+    vc_redis_cmd_str(&cmds[2], "GET");
+    vc_redis_cmd_str(&cmds[2], "appendfsync");
+    if (vc_redis_send_all(rs, conn, "INFO", 3, cmds, r, 0) != APR_SUCCESS) {
         return;
     }
     info_field(r[0], "aof_enabled", aof, sizeof(aof));
@@ -512,12 +481,12 @@ static apr_status_t open_conn(vc_redis_t *rs, vc_conn_t *conn)
         return rv;
     }
     if (rs->o.password) {
-        cmd_init(&cmd);
-        cmd_str(&cmd, "AUTH");
+        vc_redis_cmd_init(&cmd);
+        vc_redis_cmd_str(&cmd, "AUTH");
         if (u->user) {
-            cmd_str(&cmd, u->user);
+            vc_redis_cmd_str(&cmd, u->user);
         }
-        cmd_str(&cmd, rs->o.password);
+        vc_redis_cmd_str(&cmd, rs->o.password);
         if ((rv = setup_call(rs, conn, "AUTH", &cmd, &r)) != APR_SUCCESS) {
             return rv;
         }
@@ -525,9 +494,9 @@ static apr_status_t open_conn(vc_redis_t *rs, vc_conn_t *conn)
     }
     if (u->db) {
         apr_snprintf(db, sizeof(db), "%u", u->db);
-        cmd_init(&cmd);
-        cmd_str(&cmd, "SELECT");
-        cmd_str(&cmd, db);
+        vc_redis_cmd_init(&cmd);
+        vc_redis_cmd_str(&cmd, "SELECT");
+        vc_redis_cmd_str(&cmd, db);
         if ((rv = setup_call(rs, conn, "SELECT", &cmd, &r)) != APR_SUCCESS) {
             return rv;
         }
@@ -535,8 +504,8 @@ static apr_status_t open_conn(vc_redis_t *rs, vc_conn_t *conn)
     }
     if (u->mode == VC_REDIS_SENTINEL) {
         int primary;
-        cmd_init(&cmd);
-        cmd_str(&cmd, "ROLE");
+        vc_redis_cmd_init(&cmd);
+        vc_redis_cmd_str(&cmd, "ROLE");
         if ((rv = setup_call(rs, conn, "ROLE", &cmd, &r)) != APR_SUCCESS) {
             return rv;
         }
@@ -652,13 +621,10 @@ static void release(vc_redis_t *rs, vc_conn_t *conn)
     }
 }
 
-typedef apr_status_t (*vc_call_fn)(vc_redis_t *rs, vc_conn_t *conn,
-                                   void *arg);
-
 /* Runs fn on a connection of the pool.  After a failover (READONLY and
  * the like: nothing ran) every connection of the old primary is dropped,
  * and fn runs once more on a new one. */
-static apr_status_t with_conn(vc_redis_t *rs, vc_call_fn fn, void *arg)
+apr_status_t vc_redis_with_conn(vc_redis_t *rs, vc_call_fn fn, void *arg)
 {
     vc_conn_t *conn;
     apr_status_t rv;
@@ -683,15 +649,15 @@ static apr_status_t with_conn(vc_redis_t *rs, vc_call_fn fn, void *arg)
 /* ---- key names and values ----------------------------------------------- */
 
 /* P{K}, or with a day P{K}:s:DAY: one key's records, one hash tag. */
-static const char *key_name(const vc_redis_t *rs, char *buf, const char *key,
-                            const char *day)
+const char *vc_redis_key_name(const vc_redis_t *rs, char *buf, const char *key,
+                              const char *day)
 {
     apr_snprintf(buf, NAME_MAX_LEN, "%s{%s}%s%s", rs->o.prefix, key,
                  day ? ":s:" : "", day ? day : "");
     return buf;
 }
 
-static const char *index_name(const vc_redis_t *rs, char *buf)
+const char *vc_redis_index_name(const vc_redis_t *rs, char *buf)
 {
     apr_snprintf(buf, NAME_MAX_LEN, "%skeys", rs->o.prefix);
     return buf;
@@ -705,7 +671,7 @@ static const char *day_str(char *buf, apr_int64_t day)
 
 /* An unsigned count from a string reply; nil reads as 0.  A count that is
  * not one is the store's fault, not the client's. */
-static apr_status_t count_of(const redisReply *r, apr_uint64_t *v)
+apr_status_t vc_redis_count_of(const redisReply *r, apr_uint64_t *v)
 {
     *v = 0;
     if (r->type == REDIS_REPLY_NIL) {
@@ -719,7 +685,7 @@ static apr_status_t count_of(const redisReply *r, apr_uint64_t *v)
 }
 
 /* A day bucket, "COUNT UNIQUE", or nil. */
-static apr_status_t bucket_of(const redisReply *r, vc_counts_t *c)
+apr_status_t vc_redis_bucket_of(const redisReply *r, vc_counts_t *c)
 {
     char count[24];
     const char *space;
@@ -772,35 +738,35 @@ static apr_status_t hit_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     apr_snprintf(history, sizeof(history), "%u", rs->o.history_days);
     apr_snprintf(max_keys, sizeof(max_keys), "%" APR_UINT64_T_FMT,
                  rs->o.max_keys);
-    cmd_init(&call);
-    cmd_str(&call, key_name(rs, names[0], h->key, NULL));
-    cmd_str(&call, key_name(rs, names[1], h->key, today));
-    cmd_str(&call, key_name(rs, names[2], h->key, before));
-    cmd_str(&call, index_name(rs, names[3]));
-    cmd_str(&call, "hit");
-    cmd_str(&call, h->key);
-    cmd_str(&call, now);
-    cmd_str(&call, today);
-    cmd_str(&call, dedupe);
-    cmd_add(&call, tracked ? (const char *)vis->id : "",
+    vc_redis_cmd_init(&call);
+    vc_redis_cmd_str(&call, vc_redis_key_name(rs, names[0], h->key, NULL));
+    vc_redis_cmd_str(&call, vc_redis_key_name(rs, names[1], h->key, today));
+    vc_redis_cmd_str(&call, vc_redis_key_name(rs, names[2], h->key, before));
+    vc_redis_cmd_str(&call, vc_redis_index_name(rs, names[3]));
+    vc_redis_cmd_str(&call, "hit");
+    vc_redis_cmd_str(&call, h->key);
+    vc_redis_cmd_str(&call, now);
+    vc_redis_cmd_str(&call, today);
+    vc_redis_cmd_str(&call, dedupe);
+    vc_redis_cmd_add(&call, tracked ? (const char *)vis->id : "",
             tracked ? VC_VISITOR_LEN : 0);
-    cmd_add(&call, tracked && vis->id_before ? (const char *)vis->id_before
+    vc_redis_cmd_add(&call, tracked && vis->id_before ? (const char *)vis->id_before
             : "", tracked && vis->id_before ? VC_VISITOR_LEN : 0);
-    cmd_str(&call, vis && vis->unique ? "1" : "0");
-    cmd_str(&call, history);
-    cmd_str(&call, max_keys);
-    cmd_str(&call, seen_ttl);
+    vc_redis_cmd_str(&call, vis && vis->unique ? "1" : "0");
+    vc_redis_cmd_str(&call, history);
+    vc_redis_cmd_str(&call, max_keys);
+    vc_redis_cmd_str(&call, seen_ttl);
 #ifdef VC_TEST_HOOKS
     crash = vis && vis->test_crash;
 #endif
-    rv = eval(rs, conn, "a hit", &call, 4, rs->o.wait_replicas > 0, crash, &r);
+    rv = vc_redis_eval(rs, conn, "a hit", &call, 4, rs->o.wait_replicas > 0, crash, &r);
     if (rv != APR_SUCCESS) {
         return rv;
     }
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3
         || r->element[0]->type != REDIS_REPLY_STRING
-        || count_of(r->element[1], &h->after->count) != APR_SUCCESS
-        || count_of(r->element[2], &h->after->unique) != APR_SUCCESS) {
+        || vc_redis_count_of(r->element[1], &h->after->count) != APR_SUCCESS
+        || vc_redis_count_of(r->element[2], &h->after->unique) != APR_SUCCESS) {
         rv = VC_STORE_ENGINE;
     }
     else if (!strcmp(r->element[0]->str, "c")) {
@@ -817,7 +783,7 @@ static apr_status_t redis_hit(vc_store_t *store, const char *key,
     vc_hit_t h = { key, vis, now, after, result };
 
     memset(after, 0, sizeof(*after));
-    return with_conn((vc_redis_t *)store, hit_call, &h);
+    return vc_redis_with_conn((vc_redis_t *)store, hit_call, &h);
 }
 
 /* ---- reads ---------------------------------------------------------------- */
@@ -844,32 +810,32 @@ static apr_status_t read_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     unsigned int i;
 
     if (4 + rd->ndays > MAX_ARGS) {
-        cmd_init_pool(&cmd, 4 + (int)rd->ndays, rd->pool);
+        vc_redis_cmd_init_pool(&cmd, 4 + (int)rd->ndays, rd->pool);
     }
     else {
-        cmd_init(&cmd);
+        vc_redis_cmd_init(&cmd);
     }
-    cmd_str(&cmd, "HMGET");
-    cmd_str(&cmd, key_name(rs, name, rd->key, NULL));
-    cmd_str(&cmd, "count");
-    cmd_str(&cmd, "unique");
+    vc_redis_cmd_str(&cmd, "HMGET");
+    vc_redis_cmd_str(&cmd, vc_redis_key_name(rs, name, rd->key, NULL));
+    vc_redis_cmd_str(&cmd, "count");
+    vc_redis_cmd_str(&cmd, "unique");
     for (i = 0; i < rd->ndays; i++) {
-        cmd_str(&cmd, apr_psprintf(rd->pool, "d:%" APR_INT64_T_FMT,
+        vc_redis_cmd_str(&cmd, apr_psprintf(rd->pool, "d:%" APR_INT64_T_FMT,
                                    rd->last_day - (apr_int64_t)(rd->ndays - 1 - i)));
     }
-    if ((rv = send_all(rs, conn, "a read", 1, &cmd, &r, 0)) != APR_SUCCESS) {
+    if ((rv = vc_redis_send_all(rs, conn, "a read", 1, &cmd, &r, 0)) != APR_SUCCESS) {
         return rv;
     }
     if (r->type == REDIS_REPLY_ERROR) {
-        rv = refused(rs, conn, "a read", r);
+        rv = vc_redis_refused(rs, conn, "a read", r);
     }
     else if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 + rd->ndays
-             || count_of(r->element[0], &rd->counts->count)
-             || count_of(r->element[1], &rd->counts->unique)) {
+             || vc_redis_count_of(r->element[0], &rd->counts->count)
+             || vc_redis_count_of(r->element[1], &rd->counts->unique)) {
         rv = VC_STORE_ENGINE;
     }
     for (i = 0; rv == APR_SUCCESS && i < rd->ndays; i++) {
-        rv = bucket_of(r->element[2 + i], &rd->daily[i]);
+        rv = vc_redis_bucket_of(r->element[2 + i], &rd->daily[i]);
     }
     if (rv == APR_SUCCESS && rd->found) {
         *rd->found = r->element[0]->type != REDIS_REPLY_NIL;
@@ -884,7 +850,7 @@ static apr_status_t redis_get(vc_store_t *store, const char *key,
     vc_read_t rd = { key, counts, found, 0, 0, NULL, NULL };
 
     memset(counts, 0, sizeof(*counts));
-    return with_conn((vc_redis_t *)store, read_call, &rd);
+    return vc_redis_with_conn((vc_redis_t *)store, read_call, &rd);
 }
 
 static apr_status_t redis_history(vc_store_t *store, const char *key,
@@ -895,7 +861,7 @@ static apr_status_t redis_history(vc_store_t *store, const char *key,
     vc_read_t rd = { key, counts, NULL, last_day, ndays, daily, pool };
 
     memset(counts, 0, sizeof(*counts));
-    return with_conn((vc_redis_t *)store, read_call, &rd);
+    return vc_redis_with_conn((vc_redis_t *)store, read_call, &rd);
 }
 
 /* ---- daily secrets -------------------------------------------------------- */
@@ -924,28 +890,28 @@ static apr_status_t secret_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
 
     apr_snprintf(name, sizeof(name), "%ssecret:%" APR_INT64_T_FMT,
                  rs->o.prefix, sc->day);
-    cmd_init(&cmd);
+    vc_redis_cmd_init(&cmd);
     if (sc->create) {
         if ((rv = apr_generate_random_bytes(fresh, sizeof(fresh)))) {
             return rv;
         }
         day_str(ttl, expires > 0 ? expires : 1);
-        cmd_str(&cmd, "SET");
-        cmd_str(&cmd, name);
-        cmd_add(&cmd, (const char *)fresh, sizeof(fresh));
-        cmd_str(&cmd, "NX");
-        cmd_str(&cmd, "GET");
-        cmd_str(&cmd, "EX");
-        cmd_str(&cmd, ttl);
+        vc_redis_cmd_str(&cmd, "SET");
+        vc_redis_cmd_str(&cmd, name);
+        vc_redis_cmd_add(&cmd, (const char *)fresh, sizeof(fresh));
+        vc_redis_cmd_str(&cmd, "NX");
+        vc_redis_cmd_str(&cmd, "GET");
+        vc_redis_cmd_str(&cmd, "EX");
+        vc_redis_cmd_str(&cmd, ttl);
     }
     else {
-        cmd_str(&cmd, "GET");
-        cmd_str(&cmd, name);
+        vc_redis_cmd_str(&cmd, "GET");
+        vc_redis_cmd_str(&cmd, name);
     }
-    rv = send_all(rs, conn, "a secret", 1, &cmd, &r, 0);
+    rv = vc_redis_send_all(rs, conn, "a secret", 1, &cmd, &r, 0);
     if (rv == APR_SUCCESS) {
         if (r->type == REDIS_REPLY_ERROR) {
-            rv = refused(rs, conn, "a secret", r);
+            rv = vc_redis_refused(rs, conn, "a secret", r);
         }
         else if (r->type == REDIS_REPLY_STRING && r->len == VC_SECRET_LEN) {
             memcpy(sc->secret, r->str, VC_SECRET_LEN);      /* theirs */
@@ -971,7 +937,7 @@ static apr_status_t redis_secret(vc_store_t *store, apr_int64_t day,
     vc_secret_t sc = { day, create, now, secret, found };
 
     *found = 0;
-    return with_conn((vc_redis_t *)store, secret_call, &sc);
+    return vc_redis_with_conn((vc_redis_t *)store, secret_call, &sc);
 }
 
 /* ---- admin ---------------------------------------------------------------- */
@@ -991,11 +957,11 @@ static apr_status_t change_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     vc_cmd_t call;
     apr_status_t rv;
 
-    cmd_init(&call);
-    cmd_str(&call, key_name(rs, names[0], ch->key, NULL));
-    cmd_str(&call, index_name(rs, names[1]));
-    cmd_str(&call, ch->what);
-    cmd_str(&call, ch->key);
+    vc_redis_cmd_init(&call);
+    vc_redis_cmd_str(&call, vc_redis_key_name(rs, names[0], ch->key, NULL));
+    vc_redis_cmd_str(&call, vc_redis_index_name(rs, names[1]));
+    vc_redis_cmd_str(&call, ch->what);
+    vc_redis_cmd_str(&call, ch->key);
     if (ch->counts) {
         apr_snprintf(count, sizeof(count), "%" APR_UINT64_T_FMT,
                      ch->counts->count);
@@ -1003,11 +969,11 @@ static apr_status_t change_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
                      ch->counts->unique);
         apr_snprintf(max_keys, sizeof(max_keys), "%" APR_UINT64_T_FMT,
                      rs->o.max_keys);
-        cmd_str(&call, count);
-        cmd_str(&call, unique);
-        cmd_str(&call, max_keys);
+        vc_redis_cmd_str(&call, count);
+        vc_redis_cmd_str(&call, unique);
+        vc_redis_cmd_str(&call, max_keys);
     }
-    rv = eval(rs, conn, ch->counts ? "a set" : "a delete", &call, 2,
+    rv = vc_redis_eval(rs, conn, ch->counts ? "a set" : "a delete", &call, 2,
               rs->o.wait_replicas > 0, 0, &r);
     if (rv != APR_SUCCESS) {
         return rv;
@@ -1027,7 +993,7 @@ static apr_status_t redis_set(vc_store_t *store, const char *key,
 {
     vc_change_t ch = { "set", key, counts, NULL };
 
-    return with_conn((vc_redis_t *)store, change_call, &ch);
+    return vc_redis_with_conn((vc_redis_t *)store, change_call, &ch);
 }
 
 static apr_status_t redis_remove(vc_store_t *store, const char *key,
@@ -1035,7 +1001,7 @@ static apr_status_t redis_remove(vc_store_t *store, const char *key,
 {
     vc_change_t ch = { "del", key, NULL, existed };
 
-    return with_conn((vc_redis_t *)store, change_call, &ch);
+    return vc_redis_with_conn((vc_redis_t *)store, change_call, &ch);
 }
 
 typedef struct {
@@ -1069,19 +1035,19 @@ static apr_status_t list_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
         max = apr_pstrcat(ls->pool, "(", ls->prefix, "\xff", NULL);
     }
     apr_snprintf(limit, sizeof(limit), "%u", ls->limit + 1);
-    cmd_init(&cmd);
-    cmd_str(&cmd, "ZRANGEBYLEX");
-    cmd_str(&cmd, index_name(rs, name));
-    cmd_str(&cmd, min);
-    cmd_str(&cmd, max);
-    cmd_str(&cmd, "LIMIT");
-    cmd_str(&cmd, "0");
-    cmd_str(&cmd, limit);
-    if ((rv = send_all(rs, conn, "a list", 1, &cmd, &keys, 0))) {
+    vc_redis_cmd_init(&cmd);
+    vc_redis_cmd_str(&cmd, "ZRANGEBYLEX");
+    vc_redis_cmd_str(&cmd, vc_redis_index_name(rs, name));
+    vc_redis_cmd_str(&cmd, min);
+    vc_redis_cmd_str(&cmd, max);
+    vc_redis_cmd_str(&cmd, "LIMIT");
+    vc_redis_cmd_str(&cmd, "0");
+    vc_redis_cmd_str(&cmd, limit);
+    if ((rv = vc_redis_send_all(rs, conn, "a list", 1, &cmd, &keys, 0))) {
         return rv;
     }
     if (keys->type != REDIS_REPLY_ARRAY) {
-        rv = keys->type == REDIS_REPLY_ERROR ? refused(rs, conn, "a list", keys)
+        rv = keys->type == REDIS_REPLY_ERROR ? vc_redis_refused(rs, conn, "a list", keys)
                                              : VC_STORE_ENGINE;
         freeReplyObject(keys);
         return rv;
@@ -1091,22 +1057,22 @@ static apr_status_t list_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     gets = apr_palloc(ls->pool, sizeof(*gets) * (n ? n : 1));
     counts = apr_palloc(ls->pool, sizeof(*counts) * (n ? n : 1));
     for (i = 0; i < n; i++) {
-        cmd_init(&gets[i]);
-        cmd_str(&gets[i], "HMGET");
-        cmd_str(&gets[i], key_name(rs, apr_palloc(ls->pool, NAME_MAX_LEN),
+        vc_redis_cmd_init(&gets[i]);
+        vc_redis_cmd_str(&gets[i], "HMGET");
+        vc_redis_cmd_str(&gets[i], vc_redis_key_name(rs, apr_palloc(ls->pool, NAME_MAX_LEN),
                                    keys->element[i]->str, NULL));
-        cmd_str(&gets[i], "count");
-        cmd_str(&gets[i], "unique");
+        vc_redis_cmd_str(&gets[i], "count");
+        vc_redis_cmd_str(&gets[i], "unique");
     }
-    if (n && (rv = send_all(rs, conn, "a list", (int)n, gets, counts, 0))) {
+    if (n && (rv = vc_redis_send_all(rs, conn, "a list", (int)n, gets, counts, 0))) {
         freeReplyObject(keys);
         return rv;
     }
     for (i = 0; i < n && rv == APR_SUCCESS; i++) {
         vc_entry_t e;
         if (counts[i]->type != REDIS_REPLY_ARRAY || counts[i]->elements != 2
-            || count_of(counts[i]->element[0], &e.counts.count)
-            || count_of(counts[i]->element[1], &e.counts.unique)) {
+            || vc_redis_count_of(counts[i]->element[0], &e.counts.count)
+            || vc_redis_count_of(counts[i]->element[1], &e.counts.unique)) {
             rv = VC_STORE_ENGINE;
         }
         else if (counts[i]->element[0]->type != REDIS_REPLY_NIL) {
@@ -1131,7 +1097,7 @@ static apr_status_t redis_list(vc_store_t *store, const char *prefix,
     *entries = ls.entries = apr_array_make(pool, limit < 64 ? (int)limit : 64,
                                            sizeof(vc_entry_t));
     *more = 0;
-    return with_conn((vc_redis_t *)store, list_call, &ls);
+    return vc_redis_with_conn((vc_redis_t *)store, list_call, &ls);
 }
 
 /* Keys in the index, and the server's memory: used, and maxmemory. */
@@ -1143,13 +1109,13 @@ static apr_status_t stats_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
     vc_cmd_t cmds[2];
     apr_status_t rv;
 
-    cmd_init(&cmds[0]);
-    cmd_str(&cmds[0], "ZCARD");
-    cmd_str(&cmds[0], index_name(rs, name));
-    cmd_init(&cmds[1]);
-    cmd_str(&cmds[1], "INFO");
-    cmd_str(&cmds[1], "memory");
-    if ((rv = send_all(rs, conn, "a stats read", 2, cmds, r, 0))) {
+    vc_redis_cmd_init(&cmds[0]);
+    vc_redis_cmd_str(&cmds[0], "ZCARD");
+    vc_redis_cmd_str(&cmds[0], vc_redis_index_name(rs, name));
+    vc_redis_cmd_init(&cmds[1]);
+    vc_redis_cmd_str(&cmds[1], "INFO");
+    vc_redis_cmd_str(&cmds[1], "memory");
+    if ((rv = vc_redis_send_all(rs, conn, "a stats read", 2, cmds, r, 0))) {
         return rv;
     }
     if (r[0]->type != REDIS_REPLY_INTEGER || r[1]->type != REDIS_REPLY_STRING) {
@@ -1169,7 +1135,7 @@ static apr_status_t stats_call(vc_redis_t *rs, vc_conn_t *conn, void *arg)
 
 static apr_status_t redis_stats(vc_store_t *store, vc_store_stats_t *stats)
 {
-    return with_conn((vc_redis_t *)store, stats_call, stats);
+    return vc_redis_with_conn((vc_redis_t *)store, stats_call, stats);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -1214,16 +1180,16 @@ static apr_status_t trim_page(vc_redis_t *rs, vc_conn_t *conn,
 
     for (tries = 0; tries < 2; tries++) {
         for (i = 0; i < keys->elements; i++) {
-            cmd_init(&cmds[i]);
-            cmd_str(&cmds[i], "EVALSHA");
-            cmd_str(&cmds[i], conn->sha);
-            cmd_str(&cmds[i], "1");
-            cmd_str(&cmds[i], key_name(rs, apr_palloc(p, NAME_MAX_LEN),
+            vc_redis_cmd_init(&cmds[i]);
+            vc_redis_cmd_str(&cmds[i], "EVALSHA");
+            vc_redis_cmd_str(&cmds[i], conn->sha);
+            vc_redis_cmd_str(&cmds[i], "1");
+            vc_redis_cmd_str(&cmds[i], vc_redis_key_name(rs, apr_palloc(p, NAME_MAX_LEN),
                                        keys->element[i]->str, NULL));
-            cmd_str(&cmds[i], "trim");
-            cmd_str(&cmds[i], first);
+            vc_redis_cmd_str(&cmds[i], "trim");
+            vc_redis_cmd_str(&cmds[i], first);
         }
-        if ((rv = send_all(rs, conn, "a maintenance", (int)keys->elements,
+        if ((rv = vc_redis_send_all(rs, conn, "a maintenance", (int)keys->elements,
                            cmds, replies, 0)) != APR_SUCCESS) {
             return rv;
         }
@@ -1234,7 +1200,7 @@ static apr_status_t trim_page(vc_redis_t *rs, vc_conn_t *conn,
             }
             else if (rv == APR_SUCCESS) {
                 rv = r->type == REDIS_REPLY_ERROR
-                     ? refused(rs, conn, "a maintenance", r) : VC_STORE_ENGINE;
+                     ? vc_redis_refused(rs, conn, "a maintenance", r) : VC_STORE_ENGINE;
             }
             freeReplyObject(replies[i]);
         }
@@ -1271,21 +1237,21 @@ static apr_status_t redis_maintain(const vc_store_options_t *o,
         *what = "trimming the history";
         day_str(first, vc_day_of(now) - (apr_int64_t)o->history_days + 1);
         apr_snprintf(limit, sizeof(limit), "%d", TRIM_PAGE);
-        index_name(rs, index);
+        vc_redis_index_name(rs, index);
     }
     while (rv == APR_SUCCESS) {
         redisReply *keys;
         vc_cmd_t cmd;
         int last;
 
-        cmd_init(&cmd);
-        cmd_str(&cmd, "ZRANGEBYLEX");
-        cmd_str(&cmd, index);
-        cmd_str(&cmd, after);
-        cmd_str(&cmd, "+");
-        cmd_str(&cmd, "LIMIT");
-        cmd_str(&cmd, "0");
-        cmd_str(&cmd, limit);
+        vc_redis_cmd_init(&cmd);
+        vc_redis_cmd_str(&cmd, "ZRANGEBYLEX");
+        vc_redis_cmd_str(&cmd, index);
+        vc_redis_cmd_str(&cmd, after);
+        vc_redis_cmd_str(&cmd, "+");
+        vc_redis_cmd_str(&cmd, "LIMIT");
+        vc_redis_cmd_str(&cmd, "0");
+        vc_redis_cmd_str(&cmd, limit);
         if ((rv = setup_call(rs, &conn, "a maintenance", &cmd, &keys))) {
             break;
         }
@@ -1364,5 +1330,9 @@ const vc_store_ops_t vc_store_redis_ops = {
     redis_remove,
     redis_list,
     redis_stats,
-    redis_close
+    redis_close,
+    vc_redis_dump,
+    vc_redis_load,
+    NULL,               /* backup: Redis has RDB and AOF for that */
+    vc_redis_verify
 };

@@ -28,6 +28,12 @@
 --   del  KEYS: P{K}, Pkeys   ARGV: key; returns 1 if it existed, else 0
 --   trim KEYS: P{K}          ARGV: first day to keep; returns buckets
 --                            removed
+--   load KEYS: P{K1} .. P{Kn}, Pkeys
+--        ARGV: mode (set, add or max), max_keys, first day to keep, then
+--              per record: key, count, unique, ndays, first_day and ndays
+--              pairs of day count, day unique
+--        returns {"ok"}, or {"e", "maxed" or "keysfull", i} (record i,
+--        from 0, at fault; nothing written)
 -- Errors: "VCMAXED" (the count is at 2^64-1), "VCKEYSFULL" (max_keys).
 
 local MAX = '18446744073709551615'
@@ -153,6 +159,85 @@ local function del()
   return existed
 end
 
-local calls = { hit = hit, set = set, del = del,
+-- a + b, decimal strings; nil past MAX.
+local function add(a, b)
+  if #a < 16 and #b < 16 then
+    return string.format('%d', tonumber(a) + tonumber(b))
+  end
+  local r, carry, i, j = {}, 0, #a, #b
+  while i > 0 or j > 0 or carry > 0 do
+    local d = carry
+    if i > 0 then d = d + string.byte(a, i) - 48; i = i - 1 end
+    if j > 0 then d = d + string.byte(b, j) - 48; j = j - 1 end
+    carry = d >= 10 and 1 or 0
+    table.insert(r, 1, string.char(48 + d % 10))
+  end
+  local s = table.concat(r)
+  if #s > #MAX or (#s == #MAX and s > MAX) then return nil end
+  return s
+end
+
+-- The larger of two decimal strings without leading zeros.
+local function larger(a, b)
+  if #a ~= #b then return #a > #b and a or b end
+  return a >= b and a or b
+end
+
+-- old combined with new as mode says; nil when a sum would pass MAX.
+local function merge(mode, old, new)
+  if mode == 'set' then return new end
+  if mode == 'add' then return add(old, new) end
+  return larger(old, new)
+end
+
+-- A batch of records, from the admin tool: every check first (nothing is
+-- written unless all pass), then the writes.
+local function load()
+  local mode, max_keys, keep = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+  local index = KEYS[#KEYS]
+  local room = max_keys - redis.call('ZCARD', index)
+  local plan, a = {}, 5
+  for i = 1, #KEYS - 1 do
+    local key, first = ARGV[a], tonumber(ARGV[a + 4])
+    local nd = tonumber(ARGV[a + 3])
+    local old = redis.call('HMGET', KEYS[i], 'count', 'unique')
+    if not old[1] then
+      room = room - 1
+      if room < 0 then return { 'e', 'keysfull', i - 1 } end
+    end
+    local rec = { key = key, fields = {} }
+    rec.count = merge(mode, old[1] or '0', ARGV[a + 1])
+    rec.unique = merge(mode, old[2] or '0', ARGV[a + 2])
+    if not rec.count or not rec.unique then return { 'e', 'maxed', i - 1 } end
+    a = a + 5
+    for d = 0, nd - 1 do
+      local bc, bu, day = ARGV[a], ARGV[a + 1], first + d
+      a = a + 2
+      if day >= keep and (bc ~= '0' or bu ~= '0') then
+        local f = 'd:' .. string.format('%d', day)
+        local oc, ou = '0', '0'
+        if mode ~= 'set' then
+          local b = redis.call('HGET', KEYS[i], f)
+          if b then oc, ou = string.match(b, '^(%d+) (%d+)$') end
+        end
+        local nc, nu = merge(mode, oc or '0', bc), merge(mode, ou or '0', bu)
+        if not nc or not nu then return { 'e', 'maxed', i - 1 } end
+        table.insert(rec.fields, f)
+        table.insert(rec.fields, nc .. ' ' .. nu)
+      end
+    end
+    plan[i] = rec
+  end
+  for i, rec in ipairs(plan) do
+    if mode == 'set' then redis.call('DEL', KEYS[i]) end
+    redis.call('HSET', KEYS[i], 'count', rec.count, 'unique', rec.unique,
+               unpack(rec.fields))
+    redis.call('ZADD', index, 0, rec.key)
+    trim(KEYS[i], keep)
+  end
+  return { 'ok' }
+end
+
+local calls = { hit = hit, load = load, set = set, del = del,
                 trim = function() return trim(KEYS[1], tonumber(ARGV[2])) end }
 return calls[ARGV[1]]()
