@@ -64,28 +64,6 @@ static void check_records(const apr_array_header_t *recs)
     }
 }
 
-static int same(const apr_array_header_t *a, const apr_array_header_t *b)
-{
-    int i;
-
-    if (a->nelts != b->nelts) {
-        return 0;
-    }
-    for (i = 0; i < a->nelts; i++) {
-        const vc_record_t *x = &APR_ARRAY_IDX(a, i, vc_record_t);
-        const vc_record_t *y = &APR_ARRAY_IDX(b, i, vc_record_t);
-
-        if (strcmp(x->key, y->key) || x->counts.count != y->counts.count
-            || x->counts.unique != y->counts.unique || x->ndays != y->ndays
-            || (x->ndays && (x->first_day != y->first_day
-                             || memcmp(x->daily, y->daily,
-                                       x->ndays * sizeof(vc_counts_t))))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static void round_trip(vc_format_e format, const apr_array_header_t *recs)
 {
     apr_array_header_t *again = NULL;
@@ -99,7 +77,7 @@ static void round_trip(vc_format_e format, const apr_array_header_t *recs)
     }
     FUZZ_ASSERT(import_text(VC_FROM_VISITCOUNT, text, strlen(text),
                             &again) == NULL);
-    FUZZ_ASSERT(same(recs, again));
+    FUZZ_ASSERT(vc_records_equal(recs, again));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -129,4 +129,9 @@ const char *vc_import_line(vc_import_t *imp, const char *line, apr_size_t len);
 const char *vc_import_finish(vc_import_t *imp, apr_array_header_t **records,
                              const char **kind);
 
+/* 1 when two arrays of vc_record_t hold the same keys in the same order,
+ * with the same totals and the same days; 0 otherwise (or when either is
+ * NULL). */
+int vc_records_equal(const apr_array_header_t *a, const apr_array_header_t *b);
+
 #endif

@@ -247,3 +247,25 @@ int vc_tr_csv_split(const char *s, apr_size_t len, apr_array_header_t *fields,
         i++;                                    /* the comma */
     }
 }
+
+int vc_records_equal(const apr_array_header_t *a, const apr_array_header_t *b)
+{
+    int i;
+
+    if (!a || !b || a->nelts != b->nelts) {
+        return 0;
+    }
+    for (i = 0; i < a->nelts; i++) {
+        const vc_record_t *x = &APR_ARRAY_IDX(a, i, vc_record_t);
+        const vc_record_t *y = &APR_ARRAY_IDX(b, i, vc_record_t);
+
+        if (strcmp(x->key, y->key) || x->counts.count != y->counts.count
+            || x->counts.unique != y->counts.unique || x->ndays != y->ndays
+            || (x->ndays && (x->first_day != y->first_day
+                             || memcmp(x->daily, y->daily,
+                                       x->ndays * sizeof(vc_counts_t))))) {
+            return 0;
+        }
+    }
+    return 1;
+}

@@ -83,15 +83,21 @@ static const char usage_text[] =
 
 /* ---- messages --------------------------------------------------------- */
 
+/* "visitcount: " and the message, ended by tail, on stderr. */
+static void say(const char *tail, const char *fmt, va_list ap)
+{
+    fputs("visitcount: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(tail, stderr);
+}
+
 int vc_cli_fail(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("visitcount: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say("\n", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return VC_EXIT_ERROR;
 }
 
@@ -99,11 +105,9 @@ int vc_cli_usage(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("visitcount: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(" (see visitcount --help)\n", fmt, ap);
     va_end(ap);
-    fputs(" (see visitcount --help)\n", stderr);
     return VC_EXIT_USAGE;
 }
 

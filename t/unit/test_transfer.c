@@ -113,28 +113,6 @@ static const char *days_of(const vc_record_t *r)
     return s;
 }
 
-static int same_records(apr_array_header_t *a, apr_array_header_t *b)
-{
-    int i;
-
-    if (!a || !b || a->nelts != b->nelts) {
-        return 0;
-    }
-    for (i = 0; i < a->nelts; i++) {
-        const vc_record_t *x = &APR_ARRAY_IDX(a, i, vc_record_t);
-        const vc_record_t *y = &APR_ARRAY_IDX(b, i, vc_record_t);
-
-        if (strcmp(x->key, y->key) || x->counts.count != y->counts.count
-            || x->counts.unique != y->counts.unique || x->ndays != y->ndays
-            || (x->ndays && (x->first_day != y->first_day
-                             || memcmp(x->daily, y->daily,
-                                       x->ndays * sizeof(vc_counts_t))))) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static const char *export_all(vc_format_e fmt, int with_days,
                               apr_array_header_t *recs)
 {
@@ -260,7 +238,7 @@ static void test_round_trip(void)
             text = export_all(fmts[f], d, back);
             err = feed(VC_FROM_VISITCOUNT, text, strlen(text), &again, &kind,
                        &errs);
-            ok(err == NULL && errs == NULL && same_records(back, again),
+            ok(err == NULL && errs == NULL && vc_records_equal(back, again),
                "%s: export of the import imports identically", name);
         }
     }
