@@ -17,7 +17,8 @@ use VCLoad;
 use VCServer;
 use VCTool qw(tool store_args run_tool);
 
-plan tests => 10, need { 'the tool is built (make)' => -x tool() };
+plan tests => 10;
+tool();     # dies when the tool is not built
 
 my $srv = VCServer->new(name => 'toolbackup', conf => $VCServer::API);
 ok t_cmp($srv->start, 1, 'the server starts');
