@@ -1,9 +1,13 @@
-/* The inside of the Redis store, shared by its two files:
- *   vc_store_redis.c       connections, the script, hits, reads, admin
+/* The inside of the Redis store, shared by its three files:
+ *   vc_store_redis_conn.c  reports, commands, the script, connections and
+ *                          their pool, key names and values
+ *   vc_store_redis.c       the module's operations: hits, reads, secrets,
+ *                          admin, maintenance, opening and closing
  *   vc_store_redis_bulk.c  the admin tool's dump, load and verify
- * vc_store_redis_bulk.c uses vc_store_redis.c, never the other way.  Only
- * these two files include hiredis.h; this header names its types by their
- * struct tags so it needs not.
+ * Both use the first; vc_store_redis.c's table of operations also names
+ * the bulk ones, and vc_store_redis_bulk.c uses nothing else.  Only these
+ * files include hiredis.h; this header names its types by their struct
+ * tags so it needs not.
  */
 #ifndef VC_STORE_REDIS_INT_H
 #define VC_STORE_REDIS_INT_H
@@ -97,5 +101,38 @@ apr_status_t vc_redis_load(vc_store_t *store, const vc_record_t *records,
 apr_status_t vc_redis_verify(vc_store_t *store, apr_int64_t now,
                              apr_uint64_t *problems, const char **first,
                              apr_pool_t *pool);
+
+/* ---- more of vc_store_redis_conn.c, for vc_store_redis.c ----------------- */
+
+/* 1 when s begins with prefix. */
+int vc_redis_starts(const char *s, const char *prefix);
+
+/* Stops this process trying Redis for VisitCountRedisFailFast. */
+void vc_redis_fail_fast(vc_redis_t *rs);
+
+/* One command of the connection's setting up, its reply in *reply. */
+apr_status_t vc_redis_setup_call(vc_redis_t *rs, vc_conn_t *conn,
+                                 const char *op, const vc_cmd_t *cmd,
+                                 struct redisReply **reply);
+
+/* SCRIPT LOAD of the store's script on conn, its SHA1 kept in conn. */
+apr_status_t vc_redis_load_script(vc_redis_t *rs, vc_conn_t *conn);
+
+/* The value of "name:" in an INFO reply, or "", in buf. */
+const char *vc_redis_info_field(const struct redisReply *r, const char *name,
+                                char *buf, apr_size_t size);
+
+/* Connects conn to the server (asking Sentinel where it is) and sets the
+ * connection up: password, database, settings checked once. */
+apr_status_t vc_redis_open_conn(vc_redis_t *rs, vc_conn_t *conn);
+
+/* The pool's constructor and destructor of connections. */
+apr_status_t vc_redis_conn_make(void **resource, void *params,
+                                apr_pool_t *pool);
+apr_status_t vc_redis_conn_free(void *resource, void *params,
+                                apr_pool_t *pool);
+
+/* A day number in decimal, in buf (24 bytes). */
+const char *vc_redis_day_str(char *buf, apr_int64_t day);
 
 #endif
