@@ -60,6 +60,21 @@ sub connect_to {
                                  Timeout => 5);
 }
 
+# Where a request that got no answer in time waits, for the failure's
+# text: "held by pid N" when a process holds the server's end of the
+# connection (a request stuck in httpd), or "held by no process" when none
+# does (it waits in the listen queue for a child to accept it), then what
+# ss(8) says of that end and of the listening socket's queue.
+sub where_stuck {
+    my ($sock, $port) = @_;
+    my $mine = eval { $sock->sockport } or return '';
+    my $conn = `ss -tanpi 'sport = :$port and dport = :$mine' 2>&1`;
+    my $listen = `ss -ltn 'sport = :$port' 2>&1`;
+    my $held = $conn =~ /pid=(\d+)/ ? "held by pid $1" : 'held by no process';
+    (my $ss = "$conn $listen") =~ s/\s+/ /g;
+    return " ($held; $ss)";
+}
+
 # One POST to /api/visits/$key on the keep-alive connection $$sock, set to
 # undef when it must not be reused.  Waits at most $timeout seconds for
 # the reply.  Returns (kind, value) as described above.
@@ -73,6 +88,7 @@ sub post {
     }
     my ($status, $h, $body) = read_response($$sock, $buf, time + $timeout);
     if (!defined $status) {
+        $h .= where_stuck($$sock, $port) if $h eq 'timed out';
         undef $$sock;
         return (($h =~ /before any reply/ ? 'u' : 'f'), $h);
     }

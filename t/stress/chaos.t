@@ -4,7 +4,7 @@
 # flight with it, unacknowledged.  Afterwards
 #   acknowledged <= final count <= acknowledged + failed,
 # no count was acknowledged twice, none above the final count, no request
-# waited 15 s, the database passes mdb_stat and a full mdb_dump, and the
+# waited 15 s inside httpd, the database passes mdb_stat and a full mdb_dump, and the
 # error log shows no LMDB panic and no child dying of anything but our
 # SIGKILLs.  Then, in a test build, a child is killed while it holds the
 # write transaction (VisitCount-Test-Crash), and the next hit, in another
@@ -34,11 +34,12 @@ my $REDIS   = VCServer::suite_store_kind() eq 'redis';
 my @MODES   = $REDIS ? qw(redis) : qw(strict group relaxed);
 my $SECONDS = 20;       # of killing
 my $CLIENTS = 16;
-# Seconds no request may wait.  A request can sit in the listen queue
-# while the parent replaces the children we kill (it starts one a second
-# at first), longer on a busy machine; a request stuck behind a dead
-# child's lock would wait for ever.  15 s tells the two apart without
-# measuring speed.
+# Seconds after which a request without an answer counts as stuck.  One
+# can sit in the listen queue while the parent replaces the children we
+# kill (it starts one a second at first), longer on a busy machine; that
+# is the MPM's to solve, and is only reported.  A request that an httpd
+# process holds that long is stuck in httpd (behind a dead child's lock,
+# say), and fails the test.
 my $HANG    = 15;
 
 my ($mdb_stat) = grep { -x } map { "$_/mdb_stat" } split /:/, $ENV{PATH} // '';
@@ -145,11 +146,17 @@ for my $mode (@MODES) {
         . "unknown; final count %s; slowest request %.2f s (%s MPM)\n",
         $mode, $kills, $acked, $failed, $final, $r->{slowest}, VCServer::current_mpm();
 
+    # A request nobody answered: in httpd (a hang, which fails below), or
+    # in the listen queue while the parent replaces the children we kill.
+    print STDERR "# $mode: no answer in $HANG s: $_\n" for grep { /^timed out/ } @{ $k->{failures} };
+
     ok t_cmp($kills >= $SECONDS ? 1 : 0, 1, "$mode: $kills children killed in ${SECONDS} s");
     ok t_cmp($acked > 0 ? 1 : 0, 1, "$mode: hits were acknowledged meanwhile ($acked)");
     check_invariant("$mode: ", $k, $final);
-    ok t_cmp($r->{slowest} < $HANG ? 1 : 0, 1,
-             sprintf("%s: no request waited %d s (slowest %.2f s)", $mode, $HANG, $r->{slowest}));
+    my @stuck = grep { /^timed out .*held by pid/ } @{ $k->{failures} };
+    ok t_cmp(scalar @stuck, 0,
+             sprintf("%s: no request waited %d s in httpd (slowest %.2f s)",
+                     $mode, $HANG, $r->{slowest}));
     $srv->stop;
     ok t_cmp(db_is_sound($srv->dir . '/db'), 'sound', $REDIS
              ? "$mode: afterwards Redis answers, its append-only file written"
