@@ -72,7 +72,13 @@ sub where_stuck {
     my $listen = `ss -ltn 'sport = :$port' 2>&1`;
     my $held = $conn =~ /pid=(\d+)/ ? "held by pid $1" : 'held by no process';
     (my $ss = "$conn $listen") =~ s/\s+/ /g;
-    return " ($held; $ss)";
+    my $pid = $conn =~ /pid=(\d+)/ ? $1 : undef;
+    my $bt = $pid && $ENV{VC_STUCK_DIR} ? "$ENV{VC_STUCK_DIR}/stuck-$pid.bt" : undef;
+    # Each thread's stack in the process that holds it, once per process.
+    if ($bt && !-e $bt && !system('command -v gdb >/dev/null')) {
+        system("gdb -p $pid -batch -ex 'thread apply all bt' >'$bt' 2>&1");
+    }
+    return " ($held" . ($bt && -e $bt ? ", its threads' stacks in $bt" : '') . "; $ss)";
 }
 
 # One POST to /api/visits/$key on the keep-alive connection $$sock, set to
@@ -163,6 +169,7 @@ sub run_clients {
                                  + ($slot < $args{per_key} % $share ? 1 : 0) : 0;
         $quota{$c} = [ $key, $q ];
     }
+    local $ENV{VC_STUCK_DIR} = $args{dir};      # for where_stuck()
     for my $c (sort { $a <=> $b } keys %quota) {
         my $pid = fork // die "fork: $!";
         if (!$pid) {

