@@ -182,17 +182,14 @@ sub run_clients {
     my $during = $args{during};
     while (%kids && time < $until + 15) {
         my $pid = waitpid -1, POSIX::WNOHANG();
-        if ($pid > 0) {
-            delete $kids{$pid};
-            next;
-        }
+        delete $kids{$pid} if $pid > 0;
         if ($during && !$during->()) {
             $during = undef;
             if ($args{stop_with_during}) {
                 open my $fh, '>', $stop or die "$stop: $!";
             }
         }
-        sleep($during ? 0.01 : 0.1);
+        sleep($during ? 0.01 : 0.1) unless $pid > 0;
     }
     kill 'KILL', keys %kids;
     waitpid $_, 0 for keys %kids;
