@@ -200,6 +200,7 @@ int vc_parse_size(const char *s, apr_uint64_t *out)
     case 'k': case 'K': shift = 10; break;
     case 'm': case 'M': shift = 20; break;
     case 'g': case 'G': shift = 30; break;
+    case 't': case 'T': shift = 40; break;
     }
     if (shift) {
         n--;

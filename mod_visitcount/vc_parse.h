@@ -1,5 +1,5 @@
 /* Pure parsing for mod_visitcount: counter keys taken from the raw request
- * path, query strings, sizes with K/M/G suffixes, CORS origins and
+ * path, query strings, sizes with K/M/G/T suffixes, CORS origins and
  * If-None-Match lists.  Depends on APR only: these are the functions that
  * see hostile input first, so the unit tests and fuzzers drive them alone.
  */
@@ -40,7 +40,7 @@ int vc_query_next(apr_pool_t *p, const char **cursor,
 int vc_parse_uint(const char *s, apr_uint64_t min, apr_uint64_t max,
                   apr_uint64_t *out);
 
-/* Parses "64M", "1G", "65536", "512k": bytes with an optional K, M or G
+/* Parses "64M", "1G", "65536", "512k": bytes with an optional K, M, G or T
  * (binary multiples).  Returns 0 on success, -1 otherwise. */
 int vc_parse_size(const char *s, apr_uint64_t *out);
 

@@ -12,6 +12,7 @@
 #include "vc_autoconf.h"
 
 #include "vc_cli.h"
+#include "vc_parse.h"
 #include "vc_url.h"
 
 #include "apr_general.h"
@@ -275,27 +276,10 @@ static void defaults(vc_cli_t *cli)
  * takes it; 0 on success. */
 static int size_arg(const char *s, apr_uint64_t *v)
 {
-    static const char units[] = "KMGT";
-    char digits[24];
-    apr_size_t n = strlen(s);
-    const char *u;
     apr_uint64_t x;
-    int shift = 0;
 
-    if (n == 0 || n >= sizeof(digits)) {
-        return -1;
-    }
-    if ((u = strchr(units, s[n - 1])) != NULL && s[n - 1]) {
-        shift = 10 * (int)(u - units + 1);
-        n--;
-    }
-    memcpy(digits, s, n);
-    digits[n] = '\0';
-    if (vc_cli_number(digits, CLI_MAX_MAP_SIZE >> shift, &x)) {
-        return -1;
-    }
-    x <<= shift;
-    if (x < CLI_MIN_MAP_SIZE || x > CLI_MAX_MAP_SIZE) {
+    if (vc_parse_size(s, &x) != 0 || x < CLI_MIN_MAP_SIZE
+        || x > CLI_MAX_MAP_SIZE) {
         return -1;
     }
     *v = x;
