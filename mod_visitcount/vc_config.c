@@ -66,6 +66,7 @@ void *vc_create_dir_conf(apr_pool_t *p, char *dir)
     dc->count_bots = VC_UNSET;
     dc->page = VC_UNSET;
     dc->metrics_top_keys = VC_UNSET;
+    dc->badge_count = VC_UNSET;
     return dc;
 }
 
@@ -90,6 +91,7 @@ void *vc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->count_bots = MERGE_INT(count_bots);
     dc->page = MERGE_INT(page);
     dc->metrics_top_keys = MERGE_INT(metrics_top_keys);
+    dc->badge_count = MERGE_INT(badge_count);
     return dc;
 }
 
@@ -138,4 +140,10 @@ unsigned int vc_conf_metrics_top_keys(const vc_dir_conf *dc)
 {
     return dc->metrics_top_keys != VC_UNSET
            ? (unsigned int)dc->metrics_top_keys : VC_DEFAULT_METRICS_TOP;
+}
+
+vc_badge_count_e vc_conf_badge_count(const vc_dir_conf *dc)
+{
+    return dc->badge_count != VC_UNSET ? (vc_badge_count_e)dc->badge_count
+                                       : VC_BADGE_COUNT_OFF;
 }

@@ -78,7 +78,16 @@ typedef struct {
     int count_bots;                   /* VC_UNSET, 0 (ignore), 1 (count) */
     int page;                         /* VC_UNSET, 0, 1 */
     int metrics_top_keys;             /* VC_UNSET or 0..VC_MAX_METRICS_TOP */
+    /* Badges (visitcount-badge): */
+    int badge_count;                  /* VC_UNSET or a vc_badge_count_e */
 } vc_dir_conf;
+
+/* VisitCountBadgeCount: which badge fetches count a view. */
+typedef enum {
+    VC_BADGE_COUNT_OFF = 0,           /* none: badges only read */
+    VC_BADGE_COUNT_CAMO = 1,          /* GitHub's image proxy's */
+    VC_BADGE_COUNT_ON = 2             /* every GET */
+} vc_badge_count_e;
 
 extern const command_rec vc_cmds[];
 
@@ -122,5 +131,6 @@ apr_uint32_t vc_conf_dedupe(const vc_dir_conf *dc);
 int vc_conf_unique(const vc_dir_conf *dc);
 int vc_conf_count_bots(const vc_dir_conf *dc);
 unsigned int vc_conf_metrics_top_keys(const vc_dir_conf *dc);
+vc_badge_count_e vc_conf_badge_count(const vc_dir_conf *dc);
 
 #endif

@@ -167,6 +167,26 @@ static const char *set_bots(cmd_parms *cmd, void *dcv, const char *arg)
     return NULL;
 }
 
+static const char *set_badge_count(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    vc_dir_conf *dc = dcv;
+
+    if (!strcasecmp(arg, "off")) {
+        dc->badge_count = VC_BADGE_COUNT_OFF;
+    }
+    else if (!strcasecmp(arg, "camo")) {
+        dc->badge_count = VC_BADGE_COUNT_CAMO;
+    }
+    else if (!strcasecmp(arg, "on")) {
+        dc->badge_count = VC_BADGE_COUNT_ON;
+    }
+    else {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
+                           "' is not off, camo or on", NULL);
+    }
+    return NULL;
+}
+
 static const char *set_default_key(cmd_parms *cmd, void *dcv, const char *arg)
 {
     vc_dir_conf *dc = dcv;
@@ -426,5 +446,10 @@ const command_rec vc_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "Keys with the highest counts that visitcount-metrics "
                   "labels (default 10, at most 1000; 0: none)"),
+    /* Badges (visitcount-badge). */
+    AP_INIT_TAKE1("VisitCountBadgeCount", set_badge_count, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "Which badge fetches count a view: off (none, the "
+                  "default), camo (GitHub's image proxy's) or on (every GET)"),
     { NULL }
 };

@@ -151,8 +151,13 @@ static void log_seen_full(request_rec *r)
                   "VisitCountMapSize");
 }
 
-/* The filters that need no store: why r must not count, or NULL. */
-static const char *filtered(request_rec *r, const vc_dir_conf *dc)
+/* The filters that need no store: why r must not count, or NULL.  The
+ * administrator's visitcount-ignore always applies.  A camo fetch is a
+ * robot by its User-Agent, but one fetching for a person, so the robot
+ * filter passes it; a speculative load is still no view, whoever made
+ * it. */
+static const char *filtered(request_rec *r, const vc_dir_conf *dc,
+                            unsigned int flags)
 {
     if (apr_table_get(r->subprocess_env, "visitcount-ignore")) {
         return "ignored";
@@ -160,7 +165,8 @@ static const char *filtered(request_rec *r, const vc_dir_conf *dc)
     if (vc_conf_count_bots(dc)) {
         return NULL;
     }
-    if (vc_bot_check(apr_table_get(r->headers_in, "User-Agent"))) {
+    if (!(flags & VC_COUNT_CAMO)
+        && vc_bot_check(apr_table_get(r->headers_in, "User-Agent"))) {
         return "bot";
     }
     if (vc_prefetch_check(apr_table_get(r->headers_in, "Purpose"),
@@ -205,7 +211,7 @@ static apr_status_t visitor_ids(request_rec *r, const char *key,
 
 static apr_status_t count_hit(request_rec *r, const vc_dir_conf *dc,
                               const char *key, const char *token,
-                              vc_outcome_t *out)
+                              unsigned int flags, vc_outcome_t *out)
 {
     unsigned char today[VC_VISITOR_LEN], before[VC_VISITOR_LEN];
     apr_int64_t now = vc_clock_now(r->request_time);
@@ -213,13 +219,17 @@ static apr_status_t count_hit(request_rec *r, const vc_dir_conf *dc,
     apr_status_t rv;
     unsigned int result;
 
-    out->reason = filtered(r, dc);
+    out->reason = filtered(r, dc, flags);
     if (out->reason) {
         return vc_store_get(vc_child.store, key, &out->counts, NULL);
     }
     memset(&vis, 0, sizeof(vis));
-    vis.dedupe = vc_conf_dedupe(dc);
-    vis.unique = vc_conf_unique(dc);
+    /* Behind camo every viewer has the proxy's address and User-Agent:
+     * a visitor id would make them all one visitor, so there is none. */
+    if (!(flags & VC_COUNT_CAMO)) {
+        vis.dedupe = vc_conf_dedupe(dc);
+        vis.unique = vc_conf_unique(dc);
+    }
 #ifdef VC_TEST_HOOKS
     /* Lets the test suite kill a child while it holds the write lock. */
     vis.test_crash = apr_table_get(r->headers_in, "VisitCount-Test-Crash") != NULL;
@@ -263,9 +273,9 @@ static vc_out_e outcome_of(apr_status_t rv, const char *reason)
 
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                           const char *key, const char *token,
-                          vc_outcome_t *out)
+                          unsigned int flags, vc_outcome_t *out)
 {
-    apr_status_t rv = count_hit(r, dc, key, token, out);
+    apr_status_t rv = count_hit(r, dc, key, token, flags, out);
 
     vc_stats_outcome(r, outcome_of(rv, out->reason));
     return rv;
@@ -346,7 +356,7 @@ int vc_page_fixup(request_rec *r)
         vc_stats_outcome(r, VC_OUT_ERROR);
         return DECLINED;
     }
-    if ((rv = vc_count_hit(r, dc, key, NULL, &out)) != APR_SUCCESS) {
+    if ((rv = vc_count_hit(r, dc, key, NULL, 0, &out)) != APR_SUCCESS) {
         vc_log_store_error(r, rv, "page hit", key);
         return DECLINED;            /* the page is served all the same */
     }

@@ -27,14 +27,23 @@ typedef struct {
     const char *reason;
 } vc_outcome_t;
 
+/* flags of vc_count_hit(). */
+#define VC_COUNT_CAMO 0x1   /* a badge fetched by GitHub's image proxy
+                               (camo), on behalf of a viewer it hides:
+                               neither the robot filter nor dedupe nor
+                               unique visitors apply, since every fetch
+                               comes from the proxy's own address and
+                               User-Agent; visitcount-ignore and the
+                               prefetch headers still do */
+
 /* Applies dc's filters to r and records the hit on key unless one of them
  * says no; out gets the counts either way.  token is the browser's
- * visitor token from the hit's body (vc_visitor_token_ok), or NULL.
- * How the hit ended goes to the shared figures (vc_stats.h) and to r's
- * note "visitcount". */
+ * visitor token from the hit's body (vc_visitor_token_ok), or NULL;
+ * flags are VC_COUNT_ bits.  How the hit ended goes to the shared figures
+ * (vc_stats.h) and to r's note "visitcount". */
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                           const char *key, const char *token,
-                          vc_outcome_t *out);
+                          unsigned int flags, vc_outcome_t *out);
 
 /* The clock hits are counted by: seconds since the epoch.  Test builds
  * (--enable-test-hooks) shift it by the number of seconds in the file
