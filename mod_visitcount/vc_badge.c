@@ -5,10 +5,9 @@
  *
  * A badge is an image in someone else's page, so it must always render:
  * bad parameters fall back to their defaults, and an invalid key or a
- * failing store give a grey "n/a" badge with status 200 (a browser or an
- * image proxy shows no image at all for an error status, and GitHub's
- * proxy caches nothing it cannot show), never cached; a store failure is
- * logged as every handler logs one.
+ * failing store give a grey "n/a" badge with status 200 (GitHub's image
+ * proxy turns a reply with an error status into a broken image), never
+ * cached; a store failure is logged as every handler logs one.
  *
  * Which fetches count is VisitCountBadgeCount's: none (off), GitHub's
  * image proxy's (camo: it fetches once per view of a README, on behalf of
