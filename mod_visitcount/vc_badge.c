@@ -281,7 +281,6 @@ int vc_badge_handler(request_rec *r)
     if (!(dc = vc_reply_start(r, "visitcount-badge", &cors_ok))) {
         return DECLINED;
     }
-    r->allowed = badge_methods.bits;
     if (r->method_number == M_OPTIONS) {
         return vc_options_reply(r, &badge_methods, cors_ok);
     }

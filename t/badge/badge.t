@@ -17,7 +17,7 @@ use Apache::TestUtil;
 use VCBadge qw(xml_errors badge_info);
 use VCTest qw(request raw_request json_of admin_put admin_counts);
 
-plan tests => 102;
+plan tests => 104;
 
 my $BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 my $CAMO = 'github-camo (876de43e)';
@@ -163,6 +163,9 @@ ok t_cmp($res->code . ' ' . length($res->content), '200 0', 'HEAD: 200, no body'
 ok t_cmp($res->header('Content-Length') > 100 ? 1 : 0, 1, 'with the badge\'s length');
 HEAD '/badge-on/badge-head', 'User-Agent' => $CAMO for 1 .. 2;
 ok t_cmp(admin_counts('badge-head'), '0/0', 'HEAD never counts, even with VisitCountBadgeCount on');
+$res = request(OPTIONS => '/badge/badge-a');
+ok t_cmp($res->code, 204, 'OPTIONS: 204');
+ok t_cmp($res->header('Allow'), 'GET, HEAD, OPTIONS', 'with Allow');
 $res = POST '/badge/badge-a';
 ok t_cmp($res->code, 405, 'POST: 405');
 ok t_cmp($res->header('Allow'), 'GET, HEAD, OPTIONS', 'with Allow');
