@@ -20,7 +20,7 @@ use VCMonitor qw(note_lines);
 use VCServer;
 use VCTest qw(request raw_request json_of admin_counts snapshot);
 
-plan tests => 124;
+plan tests => 127;
 
 my $chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 '
            . '(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -108,6 +108,13 @@ ok t_cmp(json_of(get('/countapi/hit/site.example/visits/')), { value => 4 },
          'a trailing / : the same counter');
 ok t_cmp(json_of(get('/countapi/get/site.example/visits/?_=1')), { value => 4 },
          'get with a trailing / and a cache buster');
+
+# A subrequest (an SSI include) reads without counting.
+ok t_cmp(json_of(get('/countapi/hit/ssi.example/visits')), { value => 1 },
+         'a hit on the key a page includes');
+ok t_cmp(get('/ssi-countapi/page.shtml')->content, qr{<p id="value">\{"value":1\}\n</p>},
+         'the page includes the value');
+ok t_cmp(value_of('ssi.example/visits'), 1, 'the include did not count');
 
 # ---- no namespace: "default" -----------------------------------------------
 
