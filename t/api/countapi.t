@@ -20,7 +20,7 @@ use VCMonitor qw(note_lines);
 use VCServer;
 use VCTest qw(request raw_request json_of admin_counts snapshot);
 
-plan tests => 127;
+plan tests => 129;
 
 my $chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 '
            . '(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -44,6 +44,22 @@ sub value_of {
     my $res = get("/countapi/get/$_[0]");
     my $data = json_of($res);
     return $res->code == 200 && $data ? $data->{value} : 'HTTP ' . $res->code;
+}
+
+# The hit outcomes of the server's figures, as "counted bot duplicate
+# prefetch ignored" counts from /metrics.
+sub figures {
+    my $text = get('/metrics')->content;
+    my %v = map { /^visitcount_(?:hits_total|not_counted_total\{reason="(\w+)"\}) (\d+)$/
+                  ? (($1 // 'counted') => $2) : () } split /\n/, $text;
+    return join ' ', map { $v{$_} // 'none' } qw(counted bot duplicate prefetch ignored);
+}
+
+# The difference of two figures() strings, field by field.
+sub delta {
+    my @a = split ' ', shift;
+    my @b = split ' ', shift;
+    return join ' ', map { $b[$_] - $a[$_] } 0 .. $#a;
 }
 
 # A hit tagged for the note log; returns (response, notes logged for it).
@@ -147,6 +163,8 @@ ok t_cmp(json_of(get('/countapi/get/site.example/zero')), { value => 0 },
 # ---- the visitor filters ---------------------------------------------------
 
 my $f = '/countapi-filtered/hit/filtered.example/visits';
+my $figures = figures();
+ok t_cmp($figures, qr/^\d+ \d+ \d+ \d+ \d+$/, 'the figures can be read');
 ($res, $note) = tagged_hit($f, 'User-Agent' => $chrome);
 ok t_cmp(json_of($res), { value => 1 }, "a visitor's first hit counts");
 ok t_cmp($note, 'counted', 'note: counted');
@@ -173,6 +191,8 @@ ok t_cmp(api_count('filtered.example/visits'), 2,
 ok t_cmp(json_of($res), { value => 0 }, "a robot's hit on a new key: 0");
 ok t_cmp(get('/countapi/get/filtered.example/robots')->code, 404,
          'and the key was not created');
+ok t_cmp(delta($figures, figures()), '2 2 1 1 1',
+         'the figures: 2 counted, 2 robots, 1 duplicate, prefetch, ignored');
 
 # ---- JSONP -----------------------------------------------------------------
 
