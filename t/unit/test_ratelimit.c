@@ -142,12 +142,19 @@ typedef struct {
     int allowed;
 } hammer_t;
 
+static int gate;                    /* threads ready to start */
+
 static void *APR_THREAD_FUNC hammer(apr_thread_t *th, void *arg)
 {
     hammer_t *h = arg;
     apr_uint32_t retry;
     int i;
 
+    /* All start together, so that they meet on the slot. */
+    __atomic_fetch_add(&gate, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&gate, __ATOMIC_SEQ_CST) < THREADS) {
+        apr_thread_yield();
+    }
     for (i = 0; i < TRIES; i++) {
         h->allowed += vc_rl_attempt(h->t, h->hash, LIMIT, 60, 6000, &retry);
     }
