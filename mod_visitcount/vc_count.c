@@ -230,6 +230,26 @@ static apr_status_t ratelimit_key(apr_int64_t start, apr_int64_t now,
     return rv;
 }
 
+/* Says, at most once per VC_FULL_INTERVAL per process, that flood
+ * control's table is too crowded to keep every client's count. */
+static void log_table_full(request_rec *r)
+{
+    static apr_uint32_t next_sec;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint32_t next = apr_atomic_read32(&next_sec);
+
+    if (now < next
+        || apr_atomic_cas32(&next_sec, now + VC_FULL_INTERVAL, next) != next) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "VC0208: VisitCountRateLimit's table is crowded: %"
+                  APR_UINT64_T_FMT " clients of a current window have made "
+                  "room for others since httpd started; each starts its "
+                  "window again, so it may get more than the limit",
+                  vc_rl_evictions(rl_table));
+}
+
 /* Flood control: sets out->reason to "ratelimited" when r's client (or,
  * for a badge fetched through camo, key) has used up its attempts of the
  * window.  Only a failure to read the day's secret is an error. */
@@ -240,7 +260,7 @@ static apr_status_t ratelimited(request_rec *r, const vc_dir_conf *dc,
     unsigned char hkey[VC_RL_KEY_LEN];
     apr_uint32_t period = 0, retry = 0;
     apr_uint32_t limit = vc_conf_rate_limit(dc, &period);
-    apr_uint64_t hash;
+    apr_uint64_t hash, evicted;
     apr_status_t rv;
 
     if (!limit || !rl_table) {
@@ -254,11 +274,15 @@ static apr_status_t ratelimited(request_rec *r, const vc_dir_conf *dc,
            ? vc_rl_hash_key(hkey, key, limit, period)
            : vc_rl_hash_addr(hkey, r->useragent_ip, limit, period);
     memset(hkey, 0, sizeof(hkey));
+    evicted = vc_rl_evictions(rl_table);
     if (!vc_rl_attempt(rl_table, hash, limit, period, now, &retry)) {
         out->reason = "ratelimited";
         if (vc_conf_rate_status(dc) == HTTP_TOO_MANY_REQUESTS) {
             out->retry_after = retry;
         }
+    }
+    else if (vc_rl_evictions(rl_table) != evicted) {
+        log_table_full(r);
     }
     return APR_SUCCESS;
 }

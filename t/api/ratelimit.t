@@ -17,8 +17,9 @@
 #   - the table survives a graceful restart, and a new window starts
 #     afresh;
 #   - bad values stop httpd with a clear error;
-#   - concurrent clients of one address under prefork (several processes)
-#     and event (processes and threads): exactly N of M attempts count.
+#   - concurrent clients of one address under prefork (several processes),
+#     worker and event (processes and threads): exactly N of M attempts
+#     count.
 use strict;
 use warnings FATAL => 'all';
 
@@ -34,7 +35,7 @@ use VCLoad qw(run_clients distinct);
 use VCMonitor qw(parse_auto parse_prom note_lines);
 use VCServer;
 
-plan tests => 54, need_fork;
+plan tests => 60, need_fork;
 
 my $json = JSON::PP->new->utf8;
 my $N = 3;
@@ -240,7 +241,7 @@ ok t_cmp(($off->config_test)[0], 0, 'VisitCountRateLimit off is accepted');
 # 8 clients send 200 hits each from one address; whatever process or
 # thread serves them, exactly LIMIT count.
 my $LIMIT = 40;
-for my $mpm (qw(prefork event)) {
+for my $mpm (qw(prefork worker event)) {
     my $load = VCServer->new(name => "ratelimit-$mpm", mpm => $mpm,
                              modules => [qw(remoteip)], conf => <<"CONF", mpm_conf => <<'MPM');
 RemoteIPHeader X-Forwarded-For
