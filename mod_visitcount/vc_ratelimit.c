@@ -29,11 +29,12 @@
 #include "vc_ratelimit.h"
 #include "vc_visitor.h"
 
-#include "apr_strings.h"
 #include "apr_thread_proc.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE != 2
@@ -57,7 +58,7 @@ struct vc_rl_table {
     apr_uint32_t pad;
     apr_uint64_t evictions;
     apr_uint64_t pad2[6];           /* the buckets start on a cache line */
-    vc_rl_bucket_t bucket[1];
+    vc_rl_bucket_t bucket[];       /* mask + 1 of them */
 };
 
 void vc_rl_key(const unsigned char *secret, apr_size_t secret_len,
@@ -151,7 +152,7 @@ apr_uint64_t vc_rl_hash_key(const unsigned char key[VC_RL_KEY_LEN],
 
 apr_size_t vc_rl_table_size(apr_uint32_t nbuckets)
 {
-    return APR_OFFSETOF(vc_rl_table_t, bucket)
+    return offsetof(vc_rl_table_t, bucket)
            + (apr_size_t)nbuckets * sizeof(vc_rl_bucket_t);
 }
 
