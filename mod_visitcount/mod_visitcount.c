@@ -151,6 +151,10 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0010: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if ((err = vc_ratelimit_init(s)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0011: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if ((err = vc_config_store_check(s, pconf)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0009: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;

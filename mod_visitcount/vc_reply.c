@@ -343,6 +343,12 @@ int vc_change_reply(request_rec *r, const char *key, const vc_counts_t *c,
         }
     }
     vc_json_object_end(&j);
+    if (outcome && outcome->retry_after) {
+        /* Over VisitCountRateLimit, under VisitCountRateLimitStatus 429. */
+        apr_table_setn(r->headers_out, "Retry-After",
+                       apr_psprintf(r->pool, "%u", outcome->retry_after));
+        return vc_send_json(r, HTTP_TOO_MANY_REQUESTS, &j, "no-store");
+    }
     return vc_send_json(r, HTTP_OK, &j, "no-store");
 }
 
