@@ -120,6 +120,13 @@ static int hit(request_rec *r, const vc_dir_conf *dc, const char *key,
     if ((st = vc_count_hit(r, dc, key, NULL, 0, &out)) != APR_SUCCESS) {
         return vc_store_failure_reply(r, st, "hit", key);
     }
+    if (out.retry_after) {
+        /* Over VisitCountRateLimit, under VisitCountRateLimitStatus 429. */
+        apr_table_setn(r->headers_out, "Retry-After",
+                       apr_psprintf(r->pool, "%u", out.retry_after));
+        return send_value(r, HTTP_TOO_MANY_REQUESTS, &out.counts.count,
+                          callback, "no-store", 0);
+    }
     return send_value(r, HTTP_OK, &out.counts.count, callback, "no-store", 0);
 }
 

@@ -35,7 +35,7 @@ use VCLoad qw(run_clients distinct);
 use VCMonitor qw(parse_auto parse_prom note_lines);
 use VCServer;
 
-plan tests => 60, need_fork;
+plan tests => 63, need_fork;
 
 my $json = JSON::PP->new->utf8;
 my $N = 3;
@@ -56,6 +56,11 @@ CustomLog "logs/note_log" vcnote
 </Location>
 <Location "/free">
     SetHandler visitcount
+</Location>
+<Location "/capi">
+    SetHandler visitcount-countapi
+    VisitCountRateLimit 2 per 1h
+    VisitCountRateLimitStatus 429
 </Location>
 <Location "/pages">
     VisitCountPage on
@@ -193,6 +198,17 @@ ok t_cmp(auto_figure() - $auto_before, 6, '?auto: VisitCountNotCountedRatelimite
 my $prom = parse_prom($srv->request(GET => '/metrics')->{content});
 ok t_cmp($prom->{'visitcount_not_counted_total{reason="ratelimited"}'}, 6,
          'metrics: visitcount_not_counted_total{reason="ratelimited"} 6');
+
+# ---- CountAPI's routes ----------------------------------------------------------
+my @capi = map { call(GET => '/capi/hit/rl/c', '192.0.2.60') } 1 .. 3;
+ok t_cmp(join(' ', map { "$_->{status} $_->{content}" } @capi),
+         qq{200 {"value":1}\n 200 {"value":2}\n 429 {"value":2}\n},
+         'CountAPI hits: 2 count, the 3rd answers 429 with the value');
+my $capi_retry = $capi[2]{headers}{'retry-after'} // 'none';
+ok t_cmp($capi_retry =~ /^\d+$/ && $capi_retry >= 1 && $capi_retry <= 3600 ? 'seconds' : $capi_retry,
+         'seconds', "with Retry-After ($capi_retry)");
+ok t_cmp(call(GET => '/capi/get/rl/c', '192.0.2.60')->{status}, 200,
+         'a CountAPI read is still 200');
 
 # ---- restarts and windows -------------------------------------------------------
 ok t_cmp($srv->graceful, 1, 'a graceful restart');
