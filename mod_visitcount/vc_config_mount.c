@@ -24,7 +24,8 @@ static int maps_our_handler(const ap_directive_t *node, apr_pool_t *p)
             const char *h = ap_getword_conf(p, &args);
             if (!strcasecmp(h, "visitcount")
                 || !strcasecmp(h, "visitcount-admin")
-                || !strcasecmp(h, "visitcount-metrics")) {
+                || !strcasecmp(h, "visitcount-metrics")
+                || !strcasecmp(h, "visitcount-dashboard")) {
                 return 1;
             }
         }
