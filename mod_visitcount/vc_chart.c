@@ -4,7 +4,8 @@
  * named entity but XML's own), so a test can parse it strictly.  Nothing
  * in it refers to another document or host: the page that embeds it sets
  * the colours through the classes vc-visits, vc-unique, vc-grid and
- * vc-axis, with the attributes here as the fallback.
+ * vc-axis, with the attributes here as the fallback, and may hide every
+ * other date (class vc-odd) on a narrow screen.
  */
 #include "vc_chart.h"
 #include "vc_visitor.h"
@@ -192,7 +193,8 @@ static void put_y_axis(apr_array_header_t *out, apr_uint64_t step,
         double y = y_of(v, top);
         PUSH(out) = apr_psprintf(p, "<line class=\"vc-grid\" x1=\"%.1f\" "
                                  "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                                 "stroke=\"#888\" stroke-opacity=\"0.5\"/><text x=\"%.1f\" "
+                                 "stroke=\"#888\" stroke-opacity=\"0.5\"/>"
+                                 "<text x=\"%.1f\" "
                                  "y=\"%.1f\" text-anchor=\"end\">%s</text>",
                                  PLOT_X0, y, PLOT_X1, y, PLOT_X0 - 6, y + 4,
                                  tick_label(p, v));
@@ -203,7 +205,9 @@ static void put_y_axis(apr_array_header_t *out, apr_uint64_t step,
     }
 }
 
-/* The x axis with a tick and a date every few days. */
+/* The x axis with a tick and a date every few days; every other date is
+ * of the class vc-odd, which a narrow page hides to make room for larger
+ * text. */
 static void put_x_axis(apr_array_header_t *out, const vc_chart_t *c)
 {
     apr_pool_t *p = out->pool;
@@ -217,10 +221,16 @@ static void put_x_axis(apr_array_header_t *out, const vc_chart_t *c)
         double x = x_of(c, i);
         PUSH(out) = apr_psprintf(p, "<line class=\"vc-axis\" x1=\"%.1f\" "
                                  "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                                 "stroke=\"currentColor\"/><text x=\"%.1f\" "
-                                 "y=\"%.1f\" text-anchor=\"middle\">%s"
-                                 "</text>", x, PLOT_Y1, x, PLOT_Y1 + 5, x,
-                                 PLOT_Y1 + 20, date_of(p, c->first_day + i));
+                                 "stroke=\"currentColor\"/><text%s "
+                                 "x=\"%.1f\" y=\"%.1f\" "
+                                 "text-anchor=\"%s\">%s</text>",
+                                 x, PLOT_Y1, x, PLOT_Y1 + 5,
+                                 (i / every) % 2 ? " class=\"vc-odd\"" : "",
+                                 x, PLOT_Y1 + 20,
+                                 /* the first from its tick, not to
+                                    the left of the chart */
+                                 i ? "middle" : "start",
+                                 date_of(p, c->first_day + i));
     }
 }
 
@@ -248,9 +258,11 @@ static void put_line(apr_array_header_t *out, const vc_chart_t *c,
     PUSH(out) = "\"/>";
 }
 
-#define VISITS_ATTRS "class=\"vc-visits\" stroke=\"#1f6feb\" stroke-width=\"2\""
+#define VISITS_ATTRS "class=\"vc-visits\" stroke=\"#1f6feb\" " \
+                     "stroke-width=\"2\" vector-effect=\"non-scaling-stroke\""
 #define UNIQUE_ATTRS "class=\"vc-unique\" stroke=\"#c2410c\" " \
-                     "stroke-width=\"2\" stroke-dasharray=\"6 4\""
+                     "stroke-width=\"2\" stroke-dasharray=\"6 4\" " \
+                     "vector-effect=\"non-scaling-stroke\""
 
 const char *vc_chart_svg(apr_pool_t *p, const vc_chart_t *c)
 {
@@ -264,7 +276,7 @@ const char *vc_chart_svg(apr_pool_t *p, const vc_chart_t *c)
     vc_chart_ticks(vc_chart_max(c), Y_STEPS, &step, &top);
     PUSH(out) = apr_psprintf(p, "<svg class=\"vc-chart\" viewBox=\"0 0 %d %d\""
                              " role=\"img\" aria-labelledby=\"%s-title "
-                             "%s-desc\" font-size=\"11\" "
+                             "%s-desc\" font-size=\"12\" "
                              "fill=\"currentColor\"><title id=\"%s-title\">"
                              "%s</title><desc id=\"%s-desc\">%s</desc>",
                              VC_CHART_WIDTH, VC_CHART_HEIGHT, c->id, c->id,
@@ -292,7 +304,8 @@ const char *vc_chart_table(apr_pool_t *p, const vc_chart_t *c)
                                              sizeof(const char *));
     unsigned int i;
 
-    PUSH(out) = apr_pstrcat(p, "<table><caption>", vc_chart_escape(p, c->title),
+    PUSH(out) = apr_pstrcat(p, "<table><caption>",
+                            vc_chart_escape(p, c->title),
                             "</caption><thead><tr><th scope=\"col\">Date "
                             "(UTC)</th><th scope=\"col\">Visits</th>"
                             "<th scope=\"col\">Unique visitors</th></tr>"

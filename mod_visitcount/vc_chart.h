@@ -46,10 +46,11 @@ apr_uint64_t vc_chart_max(const vc_chart_t *c);
 const char *vc_chart_summary(apr_pool_t *p, const vc_chart_t *c);
 
 /* The chart as an <svg> element: role="img" labelled by its <title> and
- * by its <desc> (the summary), a y axis of counts with gridlines at nice steps, an x axis with
- * up to seven dates, visits as a solid line and unique visitors as a
- * dashed one, and a legend.  Its size comes from its viewBox alone, so it
- * follows the width of the page.  NULL when ndays is 0. */
+ * by its <desc> (the summary), a y axis of counts with gridlines at nice
+ * steps, an x axis with up to seven dates, visits as a solid line and
+ * unique visitors as a dashed one, and a legend.  Its size comes from its
+ * viewBox alone, so it follows the width of the page.  NULL when ndays
+ * is 0. */
 const char *vc_chart_svg(apr_pool_t *p, const vc_chart_t *c);
 
 /* The same figures as a <table> with a caption: a row per day, oldest

@@ -40,16 +40,18 @@
     "a{color:var(--visits)}nav a{margin-right:1rem}" \
     "nav a[aria-current]{font-weight:bold;text-decoration:none}" \
     ".vc-chart{display:block;width:100%;height:auto}" \
+    "@media (max-width: 36rem){.vc-chart{font-size:20px}" \
+    ".vc-chart .vc-odd{display:none}}" \
     ".vc-visits{stroke:var(--visits)}.vc-unique{stroke:var(--unique)}" \
     ".vc-grid{stroke:var(--line);stroke-opacity:1}" \
     ".scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}" \
     "caption{text-align:left;font-weight:bold}" \
     "th,td{padding:.2rem .5rem;border-bottom:1px solid var(--line);" \
-    "text-align:right}th[scope=row],td.key{text-align:left;" \
-    "overflow-wrap:anywhere}" \
+    "text-align:right}th[scope=row],.key{text-align:left;" \
+    "overflow-wrap:break-word}" \
     ".totals{display:flex;flex-wrap:wrap;gap:.5rem 2rem;margin:0}" \
     ".totals dd{margin:0;font-size:1.5rem}.note{color:var(--muted)}"
-#define VC_DASH_CSS_HASH "sha256-/fQkfe0BxXCQsSfmsSiMXHv5PboZVicVZYTFdW2TP04="
+#define VC_DASH_CSS_HASH "sha256-G4ROVSg+arROPfIV5Hlx1a6CY3lGn2awLlksii/InYY="
 
 #define VC_DASH_CSP \
     "default-src 'none'; style-src '" VC_DASH_CSS_HASH "'; " \
@@ -285,10 +287,10 @@ static void put_today(apr_bucket_brigade *bb, today_t *today, int n,
         }
         if (!shown++) {
             apr_brigade_puts(bb, NULL, NULL, "<div class=\"scroll\"><table>"
-                             "<thead><tr><th scope=\"col\">Key</th><th "
-                             "scope=\"col\">Visits today</th><th scope="
-                             "\"col\">Unique visitors today</th></tr>"
-                             "</thead><tbody>");
+                             "<thead><tr><th scope=\"col\" class=\"key\">"
+                             "Key</th><th scope=\"col\">Visits today</th>"
+                             "<th scope=\"col\">Unique visitors today</th>"
+                             "</tr></thead><tbody>");
         }
         apr_brigade_printf(bb, NULL, NULL, "<tr><td class=\"key\"><a href="
                            "\"?key=%s\">%s</a></td><td>%" APR_UINT64_T_FMT
@@ -322,9 +324,10 @@ static void put_ranked(apr_bucket_brigade *bb, const apr_array_header_t *top,
                            ".</p>", top->nelts, nkeys);
     }
     apr_brigade_puts(bb, NULL, NULL, "<div class=\"scroll\"><table><thead>"
-                     "<tr><th scope=\"col\">Rank</th><th scope=\"col\">Key"
-                     "</th><th scope=\"col\">Visits</th><th scope=\"col\">"
-                     "Unique visitors</th></tr></thead><tbody>");
+                     "<tr><th scope=\"col\">Rank</th><th scope=\"col\" "
+                     "class=\"key\">Key</th><th scope=\"col\">Visits</th>"
+                     "<th scope=\"col\">Unique visitors</th></tr></thead>"
+                     "<tbody>");
     for (i = 0; i < top->nelts; i++) {
         const vc_entry_t *e = &APR_ARRAY_IDX(top, i, vc_entry_t);
         apr_brigade_printf(bb, NULL, NULL, "<tr><td>%d</td><td class=\"key\">"

@@ -169,7 +169,7 @@ for my $days (30, 90, 365) {
     $doc ||= XML::LibXML::Document->new;
     ok t_cmp(rows($doc, '//section[@id="series"]//details//tbody/tr'), expected_series($days),
              "days=$days: the table holds the sums of the ranked keys' series");
-    my ($svg) = $doc->findnodes('//section[@id="series"]/svg');
+    my ($svg) = $doc->findnodes('//section[@id="series"]//svg');
     my $labels = $svg ? $svg->getAttribute('aria-labelledby') : '';
     ok t_cmp([ $svg ? $svg->getAttribute('role') : 'no svg',
                map { $doc->findnodes("//svg/*[\@id='$_']")->size } split / /, $labels ],
