@@ -126,11 +126,13 @@ static int html_error(request_rec *r, int status, const char *title,
                       const char *message)
 {
     apr_bucket_brigade *bb = new_page(r);
+    const char *home = vc_config_mount(r);
 
     page_begin(bb, title, r->pool);
     apr_brigade_printf(bb, NULL, NULL, "<h1>%s</h1><p id=\"error\">%s</p>"
-                       "<p><a href=\"?\">The dashboard</a></p>",
-                       esc(r->pool, title), esc(r->pool, message));
+                       "<p><a href=\"%s\">The dashboard</a></p>",
+                       esc(r->pool, title), esc(r->pool, message),
+                       home ? esc(r->pool, home) : "?");
     page_end(bb);
     return send_page(r, status, bb);
 }

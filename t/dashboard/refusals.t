@@ -92,7 +92,8 @@ ok t_cmp([$res->{status}, $res->{content}], [404, qr/No visits were ever counted
          'a key never counted: 404');
 ok t_cmp(well_formed($res), 'well-formed', '... on a well-formed page');
 $res = call(GET => '/dashboard/page-a');
-ok t_cmp($res->{status}, 404, 'a path below the mount: 404');
+ok t_cmp([$res->{status}, $res->{content}], [404, qr{<a href="/dashboard">The dashboard</a>}],
+         'a path below the mount: 404, with a link to the mount');
 $res = call(GET => '/dashboard/?days=90');
 ok t_cmp($res->{status}, 200, 'the mount with a slash: the dashboard');
 
