@@ -54,7 +54,7 @@ static int hit(request_rec *r, const vc_dir_conf *dc, const char *key,
     vc_outcome_t out;
     apr_status_t st;
 
-    if ((st = vc_count_hit(r, dc, key, token, &out)) != APR_SUCCESS) {
+    if ((st = vc_count_hit(r, dc, key, token, 0, &out)) != APR_SUCCESS) {
         return vc_store_failure_reply(r, st, "hit", key);
     }
     return vc_change_reply(r, key, &out.counts, &out);

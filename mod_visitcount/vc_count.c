@@ -263,7 +263,7 @@ static vc_out_e outcome_of(apr_status_t rv, const char *reason)
 
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                           const char *key, const char *token,
-                          vc_outcome_t *out)
+                          unsigned int flags, vc_outcome_t *out)
 {
     apr_status_t rv = count_hit(r, dc, key, token, out);
 
@@ -346,7 +346,7 @@ int vc_page_fixup(request_rec *r)
         vc_stats_outcome(r, VC_OUT_ERROR);
         return DECLINED;
     }
-    if ((rv = vc_count_hit(r, dc, key, NULL, &out)) != APR_SUCCESS) {
+    if ((rv = vc_count_hit(r, dc, key, NULL, 0, &out)) != APR_SUCCESS) {
         vc_log_store_error(r, rv, "page hit", key);
         return DECLINED;            /* the page is served all the same */
     }

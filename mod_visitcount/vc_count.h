@@ -34,7 +34,7 @@ typedef struct {
  * note "visitcount". */
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                           const char *key, const char *token,
-                          vc_outcome_t *out);
+                          unsigned int flags, vc_outcome_t *out);
 
 /* The clock hits are counted by: seconds since the epoch.  Test builds
  * (--enable-test-hooks) shift it by the number of seconds in the file

@@ -48,6 +48,8 @@ int vc_read_reply(request_rec *r, const char *key, const char *cache,
  * also says whether it counted, and if not, why. */
 int vc_change_reply(request_rec *r, const char *key, const vc_counts_t *c,
                     const vc_outcome_t *outcome);
+/* A strong ETag naming exactly these body bytes. */
+const char *vc_etag_of(apr_pool_t *p, const char *body, apr_size_t len);
 /* The reply to a body vc_read_body() refused with status. */
 int vc_body_error(request_rec *r, int status);
 
