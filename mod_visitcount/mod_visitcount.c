@@ -31,6 +31,7 @@
 #include "vc_count.h"
 #include "vc_countapi.h"
 #include "vc_config.h"
+#include "vc_dashboard.h"
 #include "vc_metrics.h"
 #include "vc_stats.h"
 #include "vc_status.h"
@@ -246,6 +247,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_handler(vc_admin_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(vc_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(vc_countapi_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(vc_dashboard_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* Our section of /server-status, when mod_status is loaded. */
     APR_OPTIONAL_HOOK(ap, status_hook, vc_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
