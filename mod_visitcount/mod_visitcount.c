@@ -30,7 +30,9 @@
 #include "vc_api.h"
 #include "vc_badge.h"
 #include "vc_count.h"
+#include "vc_countapi.h"
 #include "vc_config.h"
+#include "vc_dashboard.h"
 #include "vc_metrics.h"
 #include "vc_stats.h"
 #include "vc_status.h"
@@ -151,6 +153,10 @@ static int vc_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0010: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if ((err = vc_ratelimit_init(s)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0011: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if ((err = vc_config_store_check(s, pconf)) != NULL) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "VC0009: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -241,6 +247,8 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_handler(vc_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(vc_admin_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(vc_metrics_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(vc_countapi_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(vc_dashboard_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(vc_badge_handler, NULL, NULL, APR_HOOK_MIDDLE);
     /* Our section of /server-status, when mod_status is loaded. */
     APR_OPTIONAL_HOOK(ap, status_hook, vc_status_hook, NULL, NULL,

@@ -66,6 +66,8 @@ void *vc_create_dir_conf(apr_pool_t *p, char *dir)
     dc->count_bots = VC_UNSET;
     dc->page = VC_UNSET;
     dc->metrics_top_keys = VC_UNSET;
+    dc->rate_limit = VC_UNSET;
+    dc->rate_status = VC_UNSET;
     dc->badge_count = VC_UNSET;
     return dc;
 }
@@ -91,6 +93,11 @@ void *vc_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     dc->count_bots = MERGE_INT(count_bots);
     dc->page = MERGE_INT(page);
     dc->metrics_top_keys = MERGE_INT(metrics_top_keys);
+    /* The limit and its window go together. */
+    dc->rate_limit = MERGE_INT(rate_limit);
+    dc->rate_period = add->rate_limit != VC_UNSET ? add->rate_period
+                                                  : base->rate_period;
+    dc->rate_status = MERGE_INT(rate_status);
     dc->badge_count = MERGE_INT(badge_count);
     return dc;
 }
@@ -140,6 +147,20 @@ unsigned int vc_conf_metrics_top_keys(const vc_dir_conf *dc)
 {
     return dc->metrics_top_keys != VC_UNSET
            ? (unsigned int)dc->metrics_top_keys : VC_DEFAULT_METRICS_TOP;
+}
+
+apr_uint32_t vc_conf_rate_limit(const vc_dir_conf *dc, apr_uint32_t *period)
+{
+    if (dc->rate_limit <= 0) {
+        return 0;                       /* off unless asked for */
+    }
+    *period = (apr_uint32_t)dc->rate_period;
+    return (apr_uint32_t)dc->rate_limit;
+}
+
+int vc_conf_rate_status(const vc_dir_conf *dc)
+{
+    return dc->rate_status != VC_UNSET ? dc->rate_status : HTTP_OK;
 }
 
 vc_badge_count_e vc_conf_badge_count(const vc_dir_conf *dc)

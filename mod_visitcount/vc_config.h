@@ -78,6 +78,10 @@ typedef struct {
     int count_bots;                   /* VC_UNSET, 0 (ignore), 1 (count) */
     int page;                         /* VC_UNSET, 0, 1 */
     int metrics_top_keys;             /* VC_UNSET or 0..VC_MAX_METRICS_TOP */
+    /* Flood control (VisitCountRateLimit, VisitCountRateLimitStatus). */
+    int rate_limit;                   /* VC_UNSET, 0 (off) or attempts */
+    int rate_period;                  /* seconds per window */
+    int rate_status;                  /* VC_UNSET, 200 or 429 */
     /* Badges (visitcount-badge): */
     int badge_count;                  /* VC_UNSET or a vc_badge_count_e */
 } vc_dir_conf;
@@ -131,6 +135,11 @@ apr_uint32_t vc_conf_dedupe(const vc_dir_conf *dc);
 int vc_conf_unique(const vc_dir_conf *dc);
 int vc_conf_count_bots(const vc_dir_conf *dc);
 unsigned int vc_conf_metrics_top_keys(const vc_dir_conf *dc);
+/* VisitCountRateLimit: 0 when off (the default), else the attempts
+ * allowed per window of *period seconds. */
+apr_uint32_t vc_conf_rate_limit(const vc_dir_conf *dc, apr_uint32_t *period);
+/* VisitCountRateLimitStatus: 200 (the default) or 429. */
+int vc_conf_rate_status(const vc_dir_conf *dc);
 vc_badge_count_e vc_conf_badge_count(const vc_dir_conf *dc);
 
 #endif

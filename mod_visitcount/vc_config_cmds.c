@@ -6,6 +6,7 @@
 #include "vc_config.h"
 #include "vc_module.h"
 #include "vc_parse.h"
+#include "vc_ratelimit.h"
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -377,6 +378,52 @@ static const char *set_redis_wait(cmd_parms *cmd, void *dummy,
                            &sc->redis_wait_ms) : NULL;
 }
 
+/* ---- flood control ------------------------------------------------------ */
+
+/* VisitCountRateLimit off | N per DURATION */
+static const char *set_rate_limit(cmd_parms *cmd, void *dcv, const char *n,
+                                  const char *per, const char *duration)
+{
+    vc_dir_conf *dc = dcv;
+    apr_uint64_t limit, secs;
+
+    if (!per && !strcasecmp(n, "off")) {
+        dc->rate_limit = 0;
+        dc->rate_period = 0;
+        return NULL;
+    }
+    if (!per || strcasecmp(per, "per")) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": expected off or "
+                           "N per DURATION (as 10 per 1m)", NULL);
+    }
+    if (vc_parse_uint(n, 1, VC_RL_MAX_LIMIT, &limit) != 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of "
+                            "attempts from 1 to %d", cmd->cmd->name, n,
+                            VC_RL_MAX_LIMIT);
+    }
+    if (vc_parse_duration(duration, VC_RL_MAX_PERIOD, &secs) != 0
+        || secs == 0) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", duration,
+                           "' is not a duration from 1s to 24h (as 1m, "
+                           "30s, 1h)", NULL);
+    }
+    dc->rate_limit = (int)limit;
+    dc->rate_period = (int)secs;
+    return NULL;
+}
+
+static const char *set_rate_status(cmd_parms *cmd, void *dcv, const char *arg)
+{
+    vc_dir_conf *dc = dcv;
+
+    if (strcmp(arg, "200") && strcmp(arg, "429")) {
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
+                           "' is not 200 or 429", NULL);
+    }
+    dc->rate_status = arg[0] == '4' ? HTTP_TOO_MANY_REQUESTS : HTTP_OK;
+    return NULL;
+}
+
 const command_rec vc_cmds[] = {
     /* Store: server config only, one store per server. */
     AP_INIT_TAKE1("VisitCountDB", set_db, NULL, RSRC_CONF,
@@ -446,6 +493,17 @@ const command_rec vc_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "Keys with the highest counts that visitcount-metrics "
                   "labels (default 10, at most 1000; 0: none)"),
+    /* Flood control: per directory or location. */
+    AP_INIT_TAKE13("VisitCountRateLimit", set_rate_limit, NULL,
+                   RSRC_CONF | ACCESS_CONF,
+                   "off (the default), or N per DURATION (as 10 per 1m): "
+                   "counting attempts allowed per client address (IPv4, "
+                   "IPv6 /64) per window; beyond, hits do not count"),
+    AP_INIT_TAKE1("VisitCountRateLimitStatus", set_rate_status, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "200 (the default): a limited hit answers 200 with "
+                  "reason ratelimited; 429: Too Many Requests, with "
+                  "Retry-After"),
     /* Badges (visitcount-badge). */
     AP_INIT_TAKE1("VisitCountBadgeCount", set_badge_count, NULL,
                   RSRC_CONF | ACCESS_CONF,

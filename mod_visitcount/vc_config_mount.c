@@ -25,6 +25,8 @@ static int maps_our_handler(const ap_directive_t *node, apr_pool_t *p)
             if (!strcasecmp(h, "visitcount")
                 || !strcasecmp(h, "visitcount-admin")
                 || !strcasecmp(h, "visitcount-metrics")
+                || !strcasecmp(h, "visitcount-countapi")
+                || !strcasecmp(h, "visitcount-dashboard")
                 || !strcasecmp(h, "visitcount-badge")) {
                 return 1;
             }

@@ -1,8 +1,9 @@
 /* Counting visits.  Every hit, whether it comes from the API or from a
  * document served under VisitCountPage, passes the same filters in the
  * same order: the administrator's visitcount-ignore variable, robots by
- * User-Agent, speculative loads by their headers, and finally repeat
- * visits, which only the store can judge.  A visitor is known only by an
+ * User-Agent, speculative loads by their headers, flood control
+ * (VisitCountRateLimit, vc_ratelimit.c's table in shared memory), and
+ * finally repeat visits, which only the store can judge.  A visitor is known only by an
  * id derived from the day's secret; the address, the User-Agent and the
  * browser's token (when its front end sends one) are hashed here and
  * never leave this file.
@@ -11,6 +12,7 @@
 #include "vc_bots.h"
 #include "vc_module.h"
 #include "vc_parse.h"
+#include "vc_ratelimit.h"
 #include "vc_stats.h"
 #include "vc_visitor.h"
 
@@ -29,8 +31,15 @@
 #define VC_LOG_INTERVAL 10          /* seconds between store error lines */
 #define VC_FULL_INTERVAL 600        /* seconds between "seen-set full" lines */
 #define VC_LOG_KINDS 32             /* store reports limited apart */
+#define VC_RL_BUCKETS 16384         /* flood control: 1 MiB, 114688 clients */
+#define VC_RL_USERDATA "visitcount-ratelimit"
+#define VC_RL_FILE "visitcount-ratelimit.shm"
 
 vc_child_t vc_child;
+
+/* Flood control's table, mapped by the parent and inherited by every
+ * child; it lives as long as the parent, across restarts. */
+static vc_rl_table_t *rl_table;
 
 static apr_int64_t clock_offset;
 
@@ -178,6 +187,114 @@ static const char *filtered(request_rec *r, const vc_dir_conf *dc,
     return NULL;
 }
 
+/* ---- flood control ---------------------------------------------------- */
+
+const char *vc_ratelimit_init(server_rec *s)
+{
+    apr_pool_t *pool = s->process->pool;
+    void *found = NULL;
+    apr_status_t rv;
+    char buf[120];
+
+    apr_pool_userdata_get(&found, VC_RL_USERDATA, pool);
+    if (found) {
+        rl_table = found;
+        return NULL;
+    }
+    rv = vc_rl_table_create(&rl_table, VC_RL_BUCKETS,
+                            ap_runtime_dir_relative(pool, VC_RL_FILE), pool);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(pool, "cannot create the shared memory of "
+                            "VisitCountRateLimit: %s",
+                            apr_strerror(rv, buf, sizeof(buf)));
+    }
+    apr_pool_userdata_set(rl_table, VC_RL_USERDATA, apr_pool_cleanup_null,
+                          pool);
+    return NULL;
+}
+
+/* The table's hashing key for a window beginning at start: from the
+ * secret of the day the window began, so that a window crossing midnight
+ * keeps its counts; from today's when that one is gone already. */
+static apr_status_t ratelimit_key(apr_int64_t start, apr_int64_t now,
+                                  unsigned char key[VC_RL_KEY_LEN])
+{
+    unsigned char secret[VC_SECRET_LEN];
+    apr_int64_t day = vc_day_of(start), today = vc_day_of(now);
+    apr_status_t rv;
+    int found = 0;
+
+    rv = vc_store_secret(vc_child.store, day, day == today, now, secret,
+                         &found);
+    if (rv == APR_SUCCESS && !found) {
+        rv = vc_store_secret(vc_child.store, today, 1, now, secret, &found);
+    }
+    if (rv == APR_SUCCESS) {
+        vc_rl_key(secret, sizeof(secret), key);
+    }
+    memset(secret, 0, sizeof(secret));
+    return rv;
+}
+
+/* Says, at most once per VC_FULL_INTERVAL per process, that flood
+ * control's table is too crowded to keep every client's count. */
+static void log_table_full(request_rec *r)
+{
+    static apr_uint32_t next_sec;
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
+    apr_uint32_t next = apr_atomic_read32(&next_sec);
+
+    if (now < next
+        || apr_atomic_cas32(&next_sec, now + VC_FULL_INTERVAL, next) != next) {
+        return;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "VC0208: VisitCountRateLimit's table is crowded: %"
+                  APR_UINT64_T_FMT " clients of a current window have made "
+                  "room for others since httpd started; each starts its "
+                  "window again, so it may get more than the limit",
+                  vc_rl_evictions(rl_table));
+}
+
+/* Flood control: sets out->reason to "ratelimited" when r's client (or,
+ * for a badge fetched through camo, key) has used up its attempts of the
+ * window.  Only a failure to read the day's secret is an error. */
+static apr_status_t ratelimited(request_rec *r, const vc_dir_conf *dc,
+                                const char *key, unsigned int flags,
+                                apr_int64_t now, vc_outcome_t *out)
+{
+    unsigned char hkey[VC_RL_KEY_LEN];
+    apr_uint32_t period = 0, retry = 0;
+    apr_uint32_t limit = vc_conf_rate_limit(dc, &period);
+    apr_uint64_t hash, evicted;
+    apr_status_t rv;
+
+    if (!limit || !rl_table) {
+        return APR_SUCCESS;
+    }
+    rv = ratelimit_key(now - now % (apr_int64_t)period, now, hkey);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    hash = (flags & VC_COUNT_CAMO)
+           ? vc_rl_hash_key(hkey, key, limit, period)
+           : vc_rl_hash_addr(hkey, r->useragent_ip, limit, period);
+    memset(hkey, 0, sizeof(hkey));
+    evicted = vc_rl_evictions(rl_table);
+    if (!vc_rl_attempt(rl_table, hash, limit, period, now, &retry)) {
+        out->reason = "ratelimited";
+        if (vc_conf_rate_status(dc) == HTTP_TOO_MANY_REQUESTS) {
+            out->retry_after = retry;
+        }
+    }
+    else if (vc_rl_evictions(rl_table) != evicted) {
+        log_table_full(r);
+    }
+    return APR_SUCCESS;
+}
+
+/* ---- counting ----------------------------------------------------------- */
+
 /* The visitor's ids for today and, while a visit begun yesterday could
  * still be running, for yesterday. */
 static apr_status_t visitor_ids(request_rec *r, const char *key,
@@ -219,7 +336,12 @@ static apr_status_t count_hit(request_rec *r, const vc_dir_conf *dc,
     apr_status_t rv;
     unsigned int result;
 
+    out->retry_after = 0;
     out->reason = filtered(r, dc, flags);
+    if (!out->reason
+        && (rv = ratelimited(r, dc, key, flags, now, out)) != APR_SUCCESS) {
+        return rv;
+    }
     if (out->reason) {
         return vc_store_get(vc_child.store, key, &out->counts, NULL);
     }
@@ -268,7 +390,9 @@ static vc_out_e outcome_of(apr_status_t rv, const char *reason)
     }
     return !strcmp(reason, "bot") ? VC_OUT_BOT
          : !strcmp(reason, "prefetch") ? VC_OUT_PREFETCH
-         : !strcmp(reason, "ignored") ? VC_OUT_IGNORED : VC_OUT_DUPLICATE;
+         : !strcmp(reason, "ignored") ? VC_OUT_IGNORED
+         : !strcmp(reason, "ratelimited") ? VC_OUT_RATELIMITED
+         : VC_OUT_DUPLICATE;
 }
 
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,

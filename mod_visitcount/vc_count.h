@@ -21,20 +21,24 @@ typedef struct {
 extern vc_child_t vc_child;
 
 /* The result of a hit: the counts after it, and why it did not count
- * (NULL when it did): "ignored", "bot", "prefetch" or "duplicate". */
+ * (NULL when it did): "ignored", "bot", "prefetch", "ratelimited" or
+ * "duplicate". */
 typedef struct {
     vc_counts_t counts;
     const char *reason;
+    /* Flood control: when a hit over the limit must answer 429
+     * (VisitCountRateLimitStatus 429), the seconds until its window ends,
+     * for Retry-After; else 0. */
+    apr_uint32_t retry_after;
 } vc_outcome_t;
 
-/* flags of vc_count_hit(). */
-#define VC_COUNT_CAMO 0x1   /* a badge fetched by GitHub's image proxy
-                               (camo), on behalf of a viewer it hides:
-                               neither the robot filter nor dedupe nor
-                               unique visitors apply, since every fetch
-                               comes from the proxy's own address and
-                               User-Agent; visitcount-ignore and the
-                               prefetch headers still do */
+/* vc_count_hit's flags: a badge fetch by GitHub's image proxy (camo),
+ * on behalf of a viewer it hides: neither the robot filter nor dedupe
+ * nor unique visitors apply, since every fetch comes from the proxy's own
+ * address and User-Agent (visitcount-ignore and the prefetch headers
+ * still do), and flood control limits the key's attempts rather than the
+ * client address's. */
+#define VC_COUNT_CAMO 0x1
 
 /* Applies dc's filters to r and records the hit on key unless one of them
  * says no; out gets the counts either way.  token is the browser's
@@ -44,6 +48,10 @@ typedef struct {
 apr_status_t vc_count_hit(request_rec *r, const vc_dir_conf *dc,
                           const char *key, const char *token,
                           unsigned int flags, vc_outcome_t *out);
+
+/* Parent, in post_config: maps flood control's table on the first start,
+ * finds it again on a restart.  NULL, or why it failed. */
+const char *vc_ratelimit_init(server_rec *s);
 
 /* The clock hits are counted by: seconds since the epoch.  Test builds
  * (--enable-test-hooks) shift it by the number of seconds in the file

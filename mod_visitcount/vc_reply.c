@@ -121,6 +121,12 @@ static apr_uint64_t fingerprint(const char *s, apr_size_t n)
     return h;
 }
 
+const char *vc_etag_of(apr_pool_t *p, const char *body, apr_size_t len)
+{
+    return apr_psprintf(p, "\"%016" APR_UINT64_T_HEX_FMT "\"",
+                        fingerprint(body, len));
+}
+
 /* Appends "daily": the buckets of the ndays days ending with last_day. */
 static void put_daily(vc_json_t *j, apr_int64_t last_day, unsigned int ndays,
                       const vc_counts_t *daily)
@@ -175,8 +181,7 @@ int vc_read_reply(request_rec *r, const char *key, const char *cache_control,
     }
     /* Strong: the tag names these exact bytes, so the dates roll over
      * into a new tag at midnight too. */
-    etag = apr_psprintf(r->pool, "\"%016" APR_UINT64_T_HEX_FMT "\"",
-                        fingerprint(body, len));
+    etag = vc_etag_of(r->pool, body, len);
     apr_table_setn(r->headers_out, "ETag", etag);
     inm = apr_table_get(r->headers_in, "If-None-Match");
     if (inm && vc_etag_match(inm, etag)) {
@@ -338,6 +343,12 @@ int vc_change_reply(request_rec *r, const char *key, const vc_counts_t *c,
         }
     }
     vc_json_object_end(&j);
+    if (outcome && outcome->retry_after) {
+        /* Over VisitCountRateLimit, under VisitCountRateLimitStatus 429. */
+        apr_table_setn(r->headers_out, "Retry-After",
+                       apr_psprintf(r->pool, "%u", outcome->retry_after));
+        return vc_send_json(r, HTTP_TOO_MANY_REQUESTS, &j, "no-store");
+    }
     return vc_send_json(r, HTTP_OK, &j, "no-store");
 }
 

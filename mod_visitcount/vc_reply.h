@@ -45,9 +45,12 @@ int vc_store_failure_reply(request_rec *r, apr_status_t status,
 int vc_read_reply(request_rec *r, const char *key, const char *cache,
                   unsigned int ndays);
 /* The counts after a change, never cached.  A hit (outcome not NULL)
- * also says whether it counted, and if not, why. */
+ * also says whether it counted, and if not, why; one over the flood limit
+ * with a retry_after answers 429 with Retry-After. */
 int vc_change_reply(request_rec *r, const char *key, const vc_counts_t *c,
                     const vc_outcome_t *outcome);
+/* A strong ETag naming exactly these body bytes. */
+const char *vc_etag_of(apr_pool_t *p, const char *body, apr_size_t len);
 /* The reply to a body vc_read_body() refused with status. */
 int vc_body_error(request_rec *r, int status);
 

@@ -27,10 +27,12 @@
 static vc_stats_t *shared;
 
 static const char *const out_names[VC_OUT_N] = {
-    "counted", "duplicate", "bot", "prefetch", "ignored", "error"
+    "counted", "duplicate", "bot", "prefetch", "ignored", "error",
+    "ratelimited"
 };
 static const char *const out_titles[VC_OUT_N] = {
-    "Counted", "Duplicate", "Bot", "Prefetch", "Ignored", "Error"
+    "Counted", "Duplicate", "Bot", "Prefetch", "Ignored", "Error",
+    "Ratelimited"
 };
 static const char *const err_names[VC_ERR_N] = {
     "unavailable", "full", "other"

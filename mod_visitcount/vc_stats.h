@@ -23,6 +23,7 @@ typedef enum {
     VC_OUT_PREFETCH,
     VC_OUT_IGNORED,
     VC_OUT_ERROR,
+    VC_OUT_RATELIMITED,             /* over VisitCountRateLimit */
     VC_OUT_N
 } vc_out_e;
 
@@ -53,7 +54,8 @@ void vc_stats_store_error(apr_status_t status);
 /* A copy of the figures as they are now (zeros before vc_stats_init). */
 void vc_stats_read(vc_stats_t *out);
 
-/* "counted", "duplicate", "bot", "prefetch", "ignored", "error". */
+/* "counted", "duplicate", "bot", "prefetch", "ignored", "error",
+ * "ratelimited". */
 const char *vc_out_name(vc_out_e outcome);
 /* The same, capitalised, for mod_status's ?auto lines ("Bot"). */
 const char *vc_out_title(vc_out_e outcome);

@@ -1,6 +1,7 @@
 /* vc_store_top(): the n highest counts, kept in a binary min-heap of n
  * entries while every key passes by once, so a scrape costs one walk of
- * the store and n entries of memory, whatever the number of keys.  Each
+ * the store and n entries of memory, whatever the number of keys (the
+ * dashboard sums every count on the same walk).  Each
  * page of the walk lives in a subpool cleared before the next, and the
  * heap copies the keys it keeps into fixed slots, so nothing grows with
  * the store.
@@ -109,8 +110,28 @@ static apr_array_header_t *drain(apr_array_header_t *heap, apr_pool_t *pool)
     return top;
 }
 
-apr_status_t vc_store_top(vc_store_t *st, unsigned int n,
-                          apr_array_header_t **top, apr_pool_t *pool)
+static apr_uint64_t add_sat(apr_uint64_t a, apr_uint64_t b)
+{
+    return a > APR_UINT64_MAX - b ? APR_UINT64_MAX : a + b;
+}
+
+/* Adds a page of the walk to the sums. */
+static void add_page(const apr_array_header_t *page, apr_uint64_t *nkeys,
+                     vc_counts_t *sum)
+{
+    int i;
+
+    for (i = 0; i < page->nelts; i++) {
+        const vc_entry_t *e = &APR_ARRAY_IDX(page, i, vc_entry_t);
+        sum->count = add_sat(sum->count, e->counts.count);
+        sum->unique = add_sat(sum->unique, e->counts.unique);
+    }
+    *nkeys += (apr_uint64_t)page->nelts;
+}
+
+apr_status_t vc_store_top_sum(vc_store_t *st, unsigned int n,
+                              apr_array_header_t **top, apr_uint64_t *nkeys,
+                              vc_counts_t *sum, apr_pool_t *pool)
 {
     apr_array_header_t *heap = apr_array_make(pool, n ? (int)n : 1,
                                               sizeof(slot_t));
@@ -118,12 +139,10 @@ apr_status_t vc_store_top(vc_store_t *st, unsigned int n,
     char after[VC_KEY_MAX + 1] = "";
     apr_pool_t *scratch;
     apr_status_t rv = APR_SUCCESS;
-    int more = n > 0, i;
+    int more = 1, i;
 
-    if (!n) {
-        *top = apr_array_make(pool, 1, sizeof(vc_entry_t));
-        return APR_SUCCESS;
-    }
+    *nkeys = 0;
+    sum->count = sum->unique = 0;
     if ((rv = apr_pool_create(&scratch, pool)) != APR_SUCCESS) {
         return rv;
     }
@@ -132,7 +151,8 @@ apr_status_t vc_store_top(vc_store_t *st, unsigned int n,
         if (rv != APR_SUCCESS) {
             break;
         }
-        for (i = 0; i < page->nelts; i++) {
+        add_page(page, nkeys, sum);
+        for (i = 0; n && i < page->nelts; i++) {
             offer(heap, n, &APR_ARRAY_IDX(page, i, vc_entry_t));
         }
         if (page->nelts == 0) {
@@ -145,4 +165,18 @@ apr_status_t vc_store_top(vc_store_t *st, unsigned int n,
     apr_pool_destroy(scratch);
     *top = drain(heap, pool);
     return rv;
+}
+
+apr_status_t vc_store_top(vc_store_t *st, unsigned int n,
+                          apr_array_header_t **top, apr_pool_t *pool)
+{
+    apr_uint64_t nkeys;
+    vc_counts_t sum;
+
+    if (!n) {
+        /* Nothing to rank: no walk. */
+        *top = apr_array_make(pool, 1, sizeof(vc_entry_t));
+        return APR_SUCCESS;
+    }
+    return vc_store_top_sum(st, n, top, &nkeys, &sum, pool);
 }

@@ -15,4 +15,11 @@
 apr_status_t vc_store_top(vc_store_t *st, unsigned int n,
                           apr_array_header_t **top, apr_pool_t *pool);
 
+/* The same, from the same walk, with the number of keys in *nkeys and
+ * the sums of all their counts and unique figures in *sum (each held at
+ * 2^64-1 rather than wrapping). */
+apr_status_t vc_store_top_sum(vc_store_t *st, unsigned int n,
+                              apr_array_header_t **top, apr_uint64_t *nkeys,
+                              vc_counts_t *sum, apr_pool_t *pool);
+
 #endif

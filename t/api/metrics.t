@@ -83,8 +83,8 @@ for my $name (qw(visitcount_hits_total visitcount_not_counted_total
 }
 my $s = parse_prom($body);
 ok t_cmp(join(' ', map { $s->{qq(visitcount_not_counted_total{reason="$_"})} // 'missing' }
-              qw(duplicate bot prefetch ignored error)),
-         qr/^\d+ \d+ \d+ \d+ \d+$/, 'a not-counted counter per reason');
+              qw(duplicate bot prefetch ignored error ratelimited)),
+         qr/^\d+ \d+ \d+ \d+ \d+ \d+$/, 'a not-counted counter per reason');
 ok t_cmp(join(' ', map { $s->{qq(visitcount_store_errors_total{class="$_"})} // 'missing' }
               qw(unavailable full other)),
          qr/^\d+ \d+ \d+$/, 'a store error counter per class');

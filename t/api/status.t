@@ -112,7 +112,8 @@ sub srv_auto { parse_auto($srv->request(GET => '/server-status?auto')->{content}
 
 ok t_cmp($srv->start, 1, 'the private server starts');
 my @codes6 = map { $srv->request(POST => "/api/visits/shared/$_")->{status} } 1 .. 6;
-ok t_cmp("@codes6", join(' ', (200) x 6), 'six hits, each over a connection of its own');
+ok t_cmp("@codes6", join(' ', (200) x 6), 'six hits, each over a connection of its own')
+    or print STDERR map { "# error_log: $_\n" } split /\n/, $srv->error_log;
 ok t_cmp(srv_auto()->{VisitCountHits}, 6, 'the figures hold all six hits');
 my %pids;
 for (split /\n/, VCServer::slurp($srv->dir . '/logs/note_log')) {

@@ -15,6 +15,7 @@ our @EXPORT_OK = qw(parse_auto parse_prom promtool_check note_lines
 our @AUTO_NAMES = qw(VisitCountHits VisitCountNotCountedDuplicate
     VisitCountNotCountedBot VisitCountNotCountedPrefetch
     VisitCountNotCountedIgnored VisitCountNotCountedError
+    VisitCountNotCountedRatelimited
     VisitCountStoreErrors VisitCountStoreErrorsUnavailable
     VisitCountStoreErrorsFull VisitCountStoreErrorsOther
     VisitCountStoreUp VisitCountKeys VisitCountStoreUsedBytes

@@ -116,8 +116,12 @@ sub write_conf {
     my $so = top() . '/mod_visitcount/.libs/mod_visitcount.so';
     my $load = join '', map { "LoadModule ${_}_module $mods/mod_$_.so\n" }
         "mpm_$mpm", qw(authz_core authz_host mime dir alias), @{ $self->{modules} };
+    # A Redis that fsyncs every write may stall beyond the default
+    # timeouts on a busy disk; tests are not timing assertions, so they
+    # wait up to 10 s unless their own directives (below) say otherwise.
     my $db = $self->{store} ne 'lmdb'
         ? qq{VisitCountStore "$self->{store}"\nVisitCountRedisPrefix "} . $self->prefix . qq{"\n}
+          . "VisitCountRedisConnectTimeout 10000\nVisitCountRedisCommandTimeout 10000\n"
         : defined $self->{db} ? qq{VisitCountDB "$self->{db}"\n} : '';
     # Most tests need every request to count; module_defaults keeps the
     # module's own filters, as a real site runs it.

@@ -55,6 +55,7 @@ my $srv = VCServer->new(name => 'failures', store => $redis->url, mpm_conf => <<
 </IfModule>
 EOC
 CustomLog "logs/access_log" "%h %l %u %t \\"%r\\" %>s %b"
+VisitCountRedisConnectTimeout 500
 VisitCountRedisCommandTimeout $TIMEOUT_MS
 VisitCountRedisFailFast 1s
 LogLevel visitcount:info
