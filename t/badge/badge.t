@@ -17,7 +17,7 @@ use Apache::TestUtil;
 use VCBadge qw(xml_errors badge_info);
 use VCTest qw(request raw_request json_of admin_put admin_counts);
 
-plan tests => 104;
+plan tests => 106;
 
 my $BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 my $CAMO = 'github-camo (876de43e)';
@@ -210,6 +210,11 @@ badge('/badge-on/badge-on', 'User-Agent' => 'Mozilla/5.0 (compatible; Googlebot/
 ok t_cmp(admin_counts('badge-on'), '1/1', 'a robot: not counted');
 GET '/badge-on/badge-on', 'User-Agent' => $CAMO for 1 .. 2;
 ok t_cmp(admin_counts('badge-on'), '3/1', 'camo fetches count each time there too');
+
+$res = GET '/badge-limited/badge-limited', 'User-Agent' => $CAMO for 1 .. 3;
+ok t_cmp($res->code . ' ' . info($res)->{aria}, '200 visits: 2',
+         'over VisitCountRateLimit (per key for camo): not counted, still a 200 badge');
+ok t_cmp(admin_counts('badge-limited'), '2/0', 'two of three camo fetches counted');
 
 # ---- n/a ---------------------------------------------------------------------------
 
