@@ -64,6 +64,19 @@ apr_int64_t vc_clock_now(apr_time_t t)
     return (apr_int64_t)apr_time_sec(t) + clock_offset;
 }
 
+/* True for the first caller of this process at time t or later since
+ * the last one it was true for, which was at least interval seconds ago:
+ * a log line's turn. */
+static int first_in(apr_uint32_t *next_sec, apr_time_t t,
+                    apr_uint32_t interval)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(t);
+    apr_uint32_t next = apr_atomic_read32(next_sec);
+
+    return now >= next
+           && apr_atomic_cas32(next_sec, now + interval, next) == next;
+}
+
 /* A log line allowed at most once per interval per process; *missed
  * counts the lines that were not. */
 typedef struct {
@@ -75,11 +88,7 @@ typedef struct {
  * held back since the last one. */
 static int log_allowed(vc_log_limit_t *l, apr_time_t t, apr_uint32_t *missed)
 {
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(t);
-    apr_uint32_t next = apr_atomic_read32(&l->next_sec);
-
-    if (now < next
-        || apr_atomic_cas32(&l->next_sec, now + VC_LOG_INTERVAL, next) != next) {
+    if (!first_in(&l->next_sec, t, VC_LOG_INTERVAL)) {
         apr_atomic_inc32(&l->missed);
         return 0;
     }
@@ -145,11 +154,8 @@ void vc_log_store_message(void *baton, int level, const char *message)
 static void log_seen_full(request_rec *r)
 {
     static apr_uint32_t next_sec;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t next = apr_atomic_read32(&next_sec);
 
-    if (now < next
-        || apr_atomic_cas32(&next_sec, now + VC_FULL_INTERVAL, next) != next) {
+    if (!first_in(&next_sec, r->request_time, VC_FULL_INTERVAL)) {
         return;
     }
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -241,11 +247,8 @@ static apr_status_t ratelimit_key(apr_int64_t start, apr_int64_t now,
 static void log_table_full(request_rec *r)
 {
     static apr_uint32_t next_sec;
-    apr_uint32_t now = (apr_uint32_t)apr_time_sec(r->request_time);
-    apr_uint32_t next = apr_atomic_read32(&next_sec);
 
-    if (now < next
-        || apr_atomic_cas32(&next_sec, now + VC_FULL_INTERVAL, next) != next) {
+    if (!first_in(&next_sec, r->request_time, VC_FULL_INTERVAL)) {
         return;
     }
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
