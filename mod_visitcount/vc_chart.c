@@ -15,10 +15,11 @@
 
 #include <string.h>
 
-/* The plot inside the viewBox: room on the left for the counts, at the
- * top for the legend, at the bottom for the dates, and on the right for
- * half of the last date. */
-#define PLOT_X0 52.0
+/* The plot inside the viewBox: room on the left for the counts and half
+ * of the first date, at the top for the legend, at the bottom for the
+ * dates, and on the right for half of the last date.  Each date is
+ * centred on its tick, so two of them are as far apart as their ticks. */
+#define PLOT_X0 66.0
 #define PLOT_X1 606.0
 #define PLOT_Y0 30.0
 #define PLOT_Y1 206.0
@@ -223,13 +224,10 @@ static void put_x_axis(apr_array_header_t *out, const vc_chart_t *c)
                                  "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                                  "stroke=\"currentColor\"/><text%s "
                                  "x=\"%.1f\" y=\"%.1f\" "
-                                 "text-anchor=\"%s\">%s</text>",
+                                 "text-anchor=\"middle\">%s</text>",
                                  x, PLOT_Y1, x, PLOT_Y1 + 5,
                                  (i / every) % 2 ? " class=\"vc-odd\"" : "",
                                  x, PLOT_Y1 + 20,
-                                 /* the first from its tick, not to
-                                    the left of the chart */
-                                 i ? "middle" : "start",
                                  date_of(p, c->first_day + i));
     }
 }
