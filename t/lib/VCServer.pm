@@ -19,7 +19,7 @@ package VCServer;
 # every server the test starts afterwards; the module adds it to its
 # clock when httpd starts or restarts, in each new child and at each run
 # of the parent's monitor (about every 10 s).  server_now is the time on
-# that clock.
+# that clock; test_hooks says whether the module was built so.
 use strict;
 use warnings FATAL => 'all';
 
@@ -122,6 +122,14 @@ sub set_clock {
     rename "$file.new", $file or die "$file: $!";
     $self->{clock_offset} = $offset;
     $ENV{VISITCOUNT_TEST_CLOCK_FILE} = $file;
+}
+
+# True when the module was built with the test hooks (configure
+# --enable-test-hooks): only then does it read the clock file, whose
+# variable's name its code then holds.
+sub test_hooks {
+    return slurp(top() . '/mod_visitcount/.libs/mod_visitcount.so')
+        =~ /VISITCOUNT_TEST_CLOCK_FILE/ ? 1 : 0;
 }
 
 # The offset last given to set_clock (0 before), and the time (with

@@ -79,12 +79,11 @@ for (1 .. 3) {
     $started = 0;
 }
 ok t_cmp($started, 1, 'server starts six seconds before a UTC midnight');
-my $today = call(GET => '/short/s?days=1')->{daily}[0]{date} // 'none';
-if ($today ne date_of($day_d - 1)) {
-    skip("the module was built without --enable-test-hooks (its date is $today)", 0)
-        for 2 .. 22;
+if (!VCServer::test_hooks()) {
+    skip('the module was built without --enable-test-hooks', 0) for 2 .. 22;
     exit;
 }
+my $today = call(GET => '/short/s?days=1')->{daily}[0]{date} // 'none';
 ok t_cmp($today, date_of($day_d - 1), 'the server lives on the shifted clock');
 
 # ---- a visit across midnight ----------------------------------------------
@@ -96,7 +95,8 @@ ok t_cmp([$d->{counted}, $d->{count}, $d->{unique}], [JSON::PP::true, 1, 1],
 ok t_cmp($srv->server_now < $midnight ? 1 : 0, 1, '... and it was before midnight');
 call(POST => '/long/l');
 
-sleep 0.05 while $srv->server_now < $midnight + 0.5;
+# (Bounded, so a test clock gone wrong fails the checks instead of waiting.)
+sleep 0.05 while $srv->server_now < $midnight + 0.5 && time < $first + 30;
 $d = call(POST => '/short/s');
 ok t_cmp($d->{reason} // 'counted', 'duplicate',
          'after midnight, inside the visit begun before it: a duplicate');
