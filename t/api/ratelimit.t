@@ -81,17 +81,7 @@ print $page "<p>a page</p>\n";
 close $page;
 
 # The server's clock: ten days ahead, one second into the day.
-my $clock_file = $srv->dir . '/clock-offset';
-my $offset;
-sub set_offset {
-    $offset = shift;
-    open my $fh, '>', $clock_file or die "$clock_file: $!";
-    print $fh "$offset\n";
-    close $fh;
-}
-sub server_now { time + $offset }
-$ENV{VISITCOUNT_TEST_CLOCK_FILE} = $clock_file;
-set_offset((int(time / 86400) + 10) * 86400 + 1 - int(time));
+$srv->set_clock((int(time / 86400) + 10) * 86400 + 1 - int(time));
 
 my $tag = 0;
 my $notes = $srv->dir . '/logs/note_log';
@@ -172,7 +162,7 @@ ok t_cmp(hits('/api/visits/rl/v6', '2001:db8:0:1::1', 1), 'counted ' . ($N + 1),
 ok t_cmp(hits('/strict/rl/s', '192.0.2.9', 2), 'counted 1, counted 2',
          'VisitCountRateLimitStatus 429: 2 count');
 my $r429 = call(POST => '/strict/rl/s', '192.0.2.9');
-my $left = 3600 - server_now() % 3600;
+my $left = 3600 - $srv->server_now % 3600;
 ok t_cmp($r429->{status}, 429, 'the 3rd answers 429');
 ok t_cmp($r429->{content}, qr/"count":2,.*"counted":false,"reason":"ratelimited"/,
          'with the same body');
@@ -214,7 +204,7 @@ ok t_cmp(call(GET => '/capi/get/rl/c', '192.0.2.60')->{status}, 200,
 ok t_cmp($srv->graceful, 1, 'a graceful restart');
 ok t_cmp(hits('/api/visits/rl/a', '192.0.2.1', 1), "not counted: ratelimited " . ($N + 2),
          'keeps the table: the address is still limited');
-set_offset($offset + 3600);
+$srv->set_clock($srv->clock_offset + 3600);
 ok t_cmp($srv->graceful, 1, 'an hour later (test clock)');
 ok t_cmp(hits('/api/visits/rl/a', '192.0.2.1', $N + 1),
          join(', ', (map { 'counted ' . ($N + 2 + $_) } 1 .. $N),

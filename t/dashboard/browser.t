@@ -11,19 +11,13 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
 use Compress::Zlib ();
-use File::Path qw(make_path);
 use FindBin ();
-use POSIX ();
-use Time::HiRes qw(time sleep);
 
 use lib "$FindBin::Bin/../lib";
+use VCBrowser;
 use VCServer;
 
-my ($chromium) = grep { -x } map { my $d = $_; map { "$d/$_" } qw(chromium chromium-browser) }
-                 split /:/, $ENV{PATH} // '';
-
-plan tests => 14,
-    need { 'chromium is not installed (scripts/deps installs it)' => $chromium };
+plan tests => 14, need VCBrowser::need_chromium();
 
 my $srv = VCServer->new(name => 'dashbrowser', conf => $VCServer::API . <<'EOF');
 <Location "/dashboard">
@@ -36,41 +30,17 @@ for my $key (('home') x 5, ('blog/post-1') x 3, 'about') {
     $srv->request(POST => "/api/visits/$key");
 }
 
-my $runs = 0;
+my $browser = VCBrowser->new(dir => $srv->dir);
 
-# Runs Chromium on $url with the flags in $opt{flags} and a profile of its
-# own (JavaScript disabled with nojs; a screenshot.png in the run's
-# directory with screenshot); returns (its standard output, its standard
-# error, the run's directory).
+# Runs Chromium on $url with Chromium's logging on its standard error and
+# the options of VCBrowser's run (nojs, screenshot, window_size, dump_dom,
+# flags); returns (its standard output, its standard error, the run's
+# directory).
 sub chromium {
     my ($url, %opt) = @_;
-    my $dir = $srv->dir . '/chromium-' . ++$runs;
-    make_path("$dir/profile/Default");
-    if ($opt{nojs}) {
-        open my $fh, '>', "$dir/profile/Default/Preferences" or die "$!";
-        print $fh '{"profile":{"default_content_setting_values":{"javascript":2}}}';
-        close $fh;
-    }
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        POSIX::setsid();
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$dir/stdout";
-        open STDERR, '>', "$dir/stderr";
-        local $ENV{HOME} = $dir;
-        { exec $chromium, qw(--headless --no-sandbox --disable-gpu --disable-quic
-                             --no-first-run --disable-background-networking
-                             --disable-component-update --disable-sync
-                             --enable-logging=stderr --v=0 --hide-scrollbars),
-               "--user-data-dir=$dir/profile", @{ $opt{flags} || [] },
-               ($opt{screenshot} ? "--screenshot=$dir/screenshot.png" : ()), $url }
-        POSIX::_exit(127);
-    }
-    my $deadline = time + 60;
-    sleep 0.1 while waitpid($pid, POSIX::WNOHANG()) == 0 && time < $deadline;
-    kill 'KILL', -$pid;      # a hung browser, or helpers it left behind
-    waitpid $pid, 0 if time >= $deadline;
-    return (VCServer::slurp("$dir/stdout"), VCServer::slurp("$dir/stderr"), $dir);
+    my $run = $browser->run($url, %opt, flags => ['--enable-logging=stderr', '--v=0',
+                                                  '--hide-scrollbars', @{ $opt{flags} || [] }]);
+    return ($run->{out}, $run->{err}, $run->{dir});
 }
 
 # The pixels of a PNG (8-bit RGB or RGBA, not interlaced) as a hash of
@@ -122,7 +92,7 @@ sub colours {
 my $url = $srv->url('/dashboard?days=30');
 
 # ---- JavaScript off: the same page -------------------------------------------------------
-my ($dom, $err) = chromium($url, nojs => 1, flags => ['--dump-dom']);
+my ($dom, $err) = chromium($url, nojs => 1, dump_dom => 1);
 ok t_cmp($dom, qr{<td class="key"><a href="\?key=home">home</a></td><td>5</td>},
          'JavaScript off: the ranking is there');
 ok t_cmp($dom, qr{<dd id="total-visits">9</dd>}, '... and the totals');
@@ -133,11 +103,11 @@ ok t_cmp($err =~ /Content.Security.Policy/i ? 'a violation' : 'none', 'none',
 # ---- colours: the style applies, and follows the reader's scheme ------------------------
 for my $case ([desktop => '1200,900'], [phone => '390,844']) {
     my ($name, $size) = @$case;
-    my (undef, $lerr, $ldir) = chromium($url, screenshot => 1, flags => ["--window-size=$size"]);
+    my (undef, $lerr, $ldir) = chromium($url, screenshot => 1, window_size => $size);
     my $light = colours("$ldir/screenshot.png");
-    my (undef, $derr, $ddir) = chromium($url, screenshot => 1,
-                                      flags => ["--window-size=$size", '--force-dark-mode',
-                                                '--blink-settings=preferredColorScheme=0']);
+    my (undef, $derr, $ddir) = chromium($url, screenshot => 1, window_size => $size,
+                                        flags => ['--force-dark-mode',
+                                                  '--blink-settings=preferredColorScheme=0']);
     my $dark = colours("$ddir/screenshot.png");
     $light = {} unless ref $light;
     $dark = {} unless ref $dark;

@@ -12,20 +12,15 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestUtil;
 use Encode ();
-use File::Path qw(make_path);
 use FindBin ();
 use JSON::PP ();
-use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use lib "$FindBin::Bin/../lib";
+use VCBrowser;
 use VCServer;
 
-my ($chromium) = grep { -x } map { my $d = $_; map { "$d/$_" } qw(chromium chromium-browser) }
-                 split /:/, $ENV{PATH} // '';
-
-plan tests => 43,
-    need { 'chromium is not installed (scripts/deps installs it)' => $chromium };
+plan tests => 43, need VCBrowser::need_chromium();
 
 # A desktop Chrome, as a person's browser sends it (headless Chromium's own
 # says "HeadlessChrome", which the module rightly takes for a robot).
@@ -42,7 +37,7 @@ my $log = qq{CustomLog "logs/access_log" "%m %U%q %>s"\n};
 my $srv = VCServer->new(name => 'browser', docroot => VCServer::top() . '/htdocs',
                         module_defaults => 1, modules => ['include'],
                         conf => $log . ($api // '') . ($about // ''));
-my $runs = 0;
+my $browser = VCBrowser->new(dir => $srv->dir);
 
 # Loads $url in headless Chromium with the profile $profile (a directory
 # kept between loads, as a person's browser keeps its storage) and returns
@@ -50,37 +45,9 @@ my $runs = 0;
 # Chromium's own), nojs (JavaScript disabled in the profile).
 sub browse {
     my ($url, $profile, %opt) = @_;
-    my $dir = $srv->dir . "/chromium-" . ++$runs;
-    my $data = $srv->dir . "/profile-$profile";
-    make_path($dir, "$data/Default");
-    if ($opt{nojs} && !-e "$data/Default/Preferences") {
-        open my $fh, '>', "$data/Default/Preferences" or die "$!";
-        print $fh '{"profile":{"default_content_setting_values":{"javascript":2}}}';
-        close $fh;
-    }
-    my $pid = fork // die "fork: $!";
-    if (!$pid) {
-        POSIX::setsid();     # its own group, so a hung browser is killed whole
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$dir/dom.html";
-        open STDERR, '>', "$dir/stderr";
-        local $ENV{HOME} = $dir;
-        { exec $chromium, qw(--headless --no-sandbox --disable-gpu --disable-quic
-                             --no-first-run --disable-background-networking
-                             --disable-component-update --disable-sync),
-               "--user-data-dir=$data", '--virtual-time-budget=5000',
-               ($opt{ua} ? "--user-agent=$opt{ua}" : ()), '--dump-dom', $url }
-        POSIX::_exit(127);
-    }
-    my $deadline = time + 60;
-    sleep 0.1 while waitpid($pid, POSIX::WNOHANG()) == 0 && time < $deadline;
-    if (time >= $deadline) {
-        kill 'KILL', -$pid;
-        waitpid $pid, 0;
-        return "chromium timed out after 60 s";
-    }
-    kill 'KILL', -$pid;      # helpers it may have left behind
-    return Encode::decode('UTF-8', VCServer::slurp("$dir/dom.html"));
+    my $run = $browser->run($url, %opt, profile => $srv->dir . "/profile-$profile",
+                            flags => ['--virtual-time-budget=5000'], dump_dom => 1);
+    return $run->{error} // Encode::decode('UTF-8', $run->{out});
 }
 
 # An element by id: (attributes, text content without the chart's hover

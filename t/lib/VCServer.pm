@@ -12,6 +12,14 @@ package VCServer;
 # (VC_REDIS_URL) under a key prefix of its own.  store => URL picks
 # another (prefix => P shares P with other servers); store => 'lmdb' keeps
 # LMDB in every pass.
+#
+# Its clock can be moved (a test build of the module, configure
+# --enable-test-hooks): set_clock($seconds) writes the offset to
+# dir/clock-offset and points VISITCOUNT_TEST_CLOCK_FILE at that file for
+# every server the test starts afterwards; the module adds it to its
+# clock when httpd starts or restarts, in each new child and at each run
+# of the parent's monitor (about every 10 s).  server_now is the time on
+# that clock; test_hooks says whether the module was built so.
 use strict;
 use warnings FATAL => 'all';
 
@@ -99,6 +107,35 @@ sub conf_file   { "$_[0]{dir}/conf/httpd.conf" }
 sub url         { "http://127.0.0.1:$_[0]{port}" . ($_[1] // '/') }
 sub httpd       { Apache::Test::vars('httpd') || '/usr/sbin/apache2' }
 sub error_log   { slurp("$_[0]{dir}/logs/error_log") }
+
+# The test clock (see the header).  The file is replaced whole (written
+# aside, then renamed), so the module never reads half a number; until a
+# process reads it again, it keeps the offset it had.  The environment
+# variable is the test's, inherited by every httpd it starts from now on,
+# this server's and any other's.
+sub set_clock {
+    my ($self, $offset) = @_;
+    my $file = "$self->{dir}/clock-offset";
+    open my $fh, '>', "$file.new" or die "$file.new: $!";
+    print $fh "$offset\n";
+    close $fh or die "$file.new: $!";
+    rename "$file.new", $file or die "$file: $!";
+    $self->{clock_offset} = $offset;
+    $ENV{VISITCOUNT_TEST_CLOCK_FILE} = $file;
+}
+
+# True when the module was built with the test hooks (configure
+# --enable-test-hooks): only then does it read the clock file, whose
+# variable's name its code then holds.
+sub test_hooks {
+    return slurp(top() . '/mod_visitcount/.libs/mod_visitcount.so')
+        =~ /VISITCOUNT_TEST_CLOCK_FILE/ ? 1 : 0;
+}
+
+# The offset last given to set_clock (0 before), and the time (with
+# fractions of a second) on the clock it makes.
+sub clock_offset { $_[0]{clock_offset} // 0 }
+sub server_now   { time + $_[0]->clock_offset }
 
 # Changes the caller's directives (and optionally db or store); takes
 # effect on the next start or graceful restart.

@@ -26,10 +26,7 @@ my $srv = VCServer->new(name => 'maintenance', store => $redis->url, conf => <<'
 VisitCountHistory 3
 LogLevel visitcount:debug
 EOF
-my $clock = $srv->dir . '/clock';
-sub set_clock { open my $fh, '>', $clock or die "$!"; print $fh "$_[0]\n"; close $fh }
-set_clock(0);
-$ENV{VISITCOUNT_TEST_CLOCK_FILE} = $clock;
+$srv->set_clock(0);
 ok t_cmp($srv->start ? 1 : 0, 1, 'the server starts');
 
 my $http = HTTP::Tiny->new(timeout => 30);
@@ -47,7 +44,7 @@ ok t_cmp(buckets('idle'), "d:$today", "each has today's bucket");
 # including one nobody hits any more.  (Children read the clock when they
 # start: a graceful restart makes them all count in the new day.)
 my $log_before = length $srv->error_log;
-set_clock(10 * 86400);
+$srv->set_clock(10 * 86400);
 ok t_cmp($srv->graceful ? 1 : 0, 1, 'a graceful restart in the new clock');
 my $until = time + 20;
 sleep 0.2 while buckets('idle') ne '' && time < $until;
