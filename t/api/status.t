@@ -3,9 +3,9 @@
 # figures move by exactly what was sent: hits counted, duplicates, robots,
 # prefetches and ignored requests, each over a connection of its own,
 # while reads move nothing; the store's keys match the admin listing.
-# A private server whose processes each serve one connection and exit
-# shows that the figures are shared by its processes (hits served by
-# several, per its access log, all added up), that they survive a
+# A private server whose processes each serve two connections and exit
+# shows that the figures are shared by its processes (hits served by at
+# least three, per its access log, all added up), that they survive a
 # graceful restart, and that they start at zero when httpd starts.
 use strict;
 use warnings FATAL => 'all';
@@ -80,7 +80,12 @@ ok t_cmp($html, qr{<h2>mod_visitcount</h2>}, 'the HTML page has our section');
 ok t_cmp($html, qr{<th[^>]*>Hits counted</th><td[^>]*>$after->{VisitCountHits}</td>},
          'with the hits counted in its table');
 
-# ---- a private server: one connection per process -------------------------
+# ---- a private server: two connections per process ------------------------
+# Not one: under the threaded MPMs a child that reaches its limit on the
+# connection it accepts as it starts can signal its main thread before
+# that thread waits for the signal; the child then either dies under the
+# request or never exits and holds its scoreboard slot.  From the second
+# connection on, the main thread has long been waiting.
 my $status_conf = <<'EOF';
 <Location "/server-status">
     SetHandler server-status
@@ -92,7 +97,7 @@ EOF
 my $srv = VCServer->new(name => 'status-shared', modules => ['status'],
     conf => $VCServer::API . $status_conf,
     mpm_conf => <<'EOC');
-MaxConnectionsPerChild 1
+MaxConnectionsPerChild 2
 <IfModule mpm_prefork_module>
     StartServers 2
     MinSpareServers 1
@@ -122,8 +127,9 @@ for (split /\n/, VCServer::slurp($srv->dir . '/logs/note_log')) {
 my $served = 0;
 $served += $_ for values %pids;
 ok t_cmp($served, 6, 'the note log has six counted hits');
-ok t_cmp(scalar(keys %pids) >= 2 ? 'several' : 'one', 'several',
-         'served by several processes (' . join(' ', sort keys %pids) . ')');
+ok t_cmp(scalar(keys %pids) >= 3 ? 'three or more' : scalar(keys %pids),
+         'three or more',
+         'served by three processes or more (' . join(' ', sort keys %pids) . ')');
 
 ok t_cmp($srv->graceful, 1, 'graceful restart');
 ok t_cmp(srv_auto()->{VisitCountHits}, 6, 'the figures survive it');
