@@ -13,6 +13,7 @@
 #include "vc_module.h"
 #include "vc_parse.h"
 #include "vc_ratelimit.h"
+#include "vc_shm.h"
 #include "vc_stats.h"
 #include "vc_visitor.h"
 
@@ -32,8 +33,6 @@
 #define VC_FULL_INTERVAL 600        /* seconds between "seen-set full" lines */
 #define VC_LOG_KINDS 32             /* store reports limited apart */
 #define VC_RL_BUCKETS 16384         /* flood control: 1 MiB, 114688 clients */
-#define VC_RL_USERDATA "visitcount-ratelimit"
-#define VC_RL_FILE "visitcount-ratelimit.shm"
 
 vc_child_t vc_child;
 
@@ -197,26 +196,16 @@ static const char *filtered(request_rec *r, const vc_dir_conf *dc,
 
 const char *vc_ratelimit_init(server_rec *s)
 {
-    apr_pool_t *pool = s->process->pool;
-    void *found = NULL;
-    apr_status_t rv;
-    char buf[120];
+    void *mem;
+    int created;
+    const char *err = vc_shm_attach(s, "visitcount-ratelimit",
+                                    vc_rl_table_size(VC_RL_BUCKETS),
+                                    "VisitCountRateLimit", &mem, &created);
 
-    apr_pool_userdata_get(&found, VC_RL_USERDATA, pool);
-    if (found) {
-        rl_table = found;
-        return NULL;
+    if (!err) {
+        rl_table = created ? vc_rl_table_init(mem, VC_RL_BUCKETS) : mem;
     }
-    rv = vc_rl_table_create(&rl_table, VC_RL_BUCKETS,
-                            ap_runtime_dir_relative(pool, VC_RL_FILE), pool);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(pool, "cannot create the shared memory of "
-                            "VisitCountRateLimit: %s",
-                            apr_strerror(rv, buf, sizeof(buf)));
-    }
-    apr_pool_userdata_set(rl_table, VC_RL_USERDATA, apr_pool_cleanup_null,
-                          pool);
-    return NULL;
+    return err;
 }
 
 /* The table's hashing key for a window beginning at start: from the

@@ -165,24 +165,6 @@ vc_rl_table_t *vc_rl_table_init(void *mem, apr_uint32_t nbuckets)
     return t;
 }
 
-apr_status_t vc_rl_table_create(vc_rl_table_t **table, apr_uint32_t nbuckets,
-                                const char *file, apr_pool_t *pool)
-{
-    apr_size_t size = vc_rl_table_size(nbuckets);
-    apr_shm_t *shm;
-    apr_status_t rv;
-
-    rv = apr_shm_create(&shm, size, NULL, pool);
-    if (rv == APR_ENOTIMPL) {
-        apr_shm_remove(file, pool);
-        rv = apr_shm_create(&shm, size, file, pool);
-    }
-    if (rv == APR_SUCCESS) {
-        *table = vc_rl_table_init(apr_shm_baseaddr_get(shm), nbuckets);
-    }
-    return rv;
-}
-
 static apr_uint64_t monotonic_us(void)
 {
     struct timespec ts;

@@ -11,8 +11,6 @@
 #define VC_RATELIMIT_H
 
 #include "apr.h"
-#include "apr_pools.h"
-#include "apr_shm.h"
 
 #define VC_RL_KEY_LEN 16            /* bytes of the hashing key */
 #define VC_RL_MAX_LIMIT 65535       /* attempts per window */
@@ -48,11 +46,6 @@ apr_size_t vc_rl_table_size(apr_uint32_t nbuckets);
 
 /* A table in mem (vc_rl_table_size bytes, suitably aligned), emptied. */
 vc_rl_table_t *vc_rl_table_init(void *mem, apr_uint32_t nbuckets);
-
-/* A table in a new shared memory segment: anonymous where the platform
- * has it, else the file named file (removed first, as a leftover). */
-apr_status_t vc_rl_table_create(vc_rl_table_t **table, apr_uint32_t nbuckets,
-                                const char *file, apr_pool_t *pool);
 
 /* One counting attempt by the client of hash at now (seconds), against
  * limit attempts per window of period seconds.  1: allowed (and

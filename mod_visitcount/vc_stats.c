@@ -1,28 +1,19 @@
-/* The shared figures of vc_stats.h.  The segment is anonymous shared
- * memory (or, where the platform has none, a file in the run-time
- * directory) allocated from the process pool, which lives as long as the
- * parent: the pool's user data finds it again when a restart reruns
- * post_config, and every child inherits the mapping through fork().  The
+/* The shared figures of vc_stats.h, in shared memory that lives as long
+ * as httpd (vc_shm.h), so they survive graceful restarts.  The
  * counters are changed with the compiler's lock-free 64-bit atomics, which
  * work across processes; APR's own may fall back to a lock that does not.
  */
 #include "vc_stats.h"
 #include "vc_module.h"
+#include "vc_shm.h"
 #include "vc_store.h"
 
-#include "apr_shm.h"
-#include "apr_strings.h"
-
-#include <errno.h>
 #include <string.h>
 
 /* GCC and clang say whether 64-bit atomics are lock-free (2: always). */
 #if defined(__GCC_ATOMIC_LLONG_LOCK_FREE) && __GCC_ATOMIC_LLONG_LOCK_FREE != 2
 #error "mod_visitcount needs lock-free 64-bit atomics for its shared figures"
 #endif
-
-#define VC_STATS_USERDATA "visitcount-stats"
-#define VC_STATS_FILE "visitcount-stats.shm"
 
 static vc_stats_t *shared;
 
@@ -46,44 +37,17 @@ const char *vc_out_title(vc_out_e outcome) { return out_titles[outcome]; }
 const char *vc_err_name(vc_err_e kind) { return err_names[kind]; }
 const char *vc_err_title(vc_err_e kind) { return err_titles[kind]; }
 
-/* A new segment: anonymous where the platform has it, else a file. */
-static apr_status_t create_segment(apr_shm_t **shm, apr_pool_t *pool)
-{
-    const char *file;
-    apr_status_t rv;
-
-    rv = apr_shm_create(shm, sizeof(vc_stats_t), NULL, pool);
-    if (rv != APR_ENOTIMPL) {
-        return rv;
-    }
-    file = ap_runtime_dir_relative(pool, VC_STATS_FILE);
-    apr_shm_remove(file, pool);     /* left over by a crashed httpd */
-    return apr_shm_create(shm, sizeof(vc_stats_t), file, pool);
-}
-
 const char *vc_stats_init(server_rec *s)
 {
-    apr_pool_t *pool = s->process->pool;
-    void *found = NULL;
-    apr_shm_t *shm;
-    apr_status_t rv;
-    char buf[120];
+    void *mem;
+    int created;
+    const char *err = vc_shm_attach(s, "visitcount-stats", sizeof(vc_stats_t),
+                                    "the module's figures", &mem, &created);
 
-    apr_pool_userdata_get(&found, VC_STATS_USERDATA, pool);
-    if (found) {
-        shared = found;
-        return NULL;
+    if (!err) {
+        shared = mem;
     }
-    if ((rv = create_segment(&shm, pool)) != APR_SUCCESS) {
-        return apr_psprintf(pool, "cannot create the shared memory of the "
-                            "module's figures: %s",
-                            apr_strerror(rv, buf, sizeof(buf)));
-    }
-    shared = apr_shm_baseaddr_get(shm);
-    memset(shared, 0, sizeof(*shared));
-    apr_pool_userdata_set(shared, VC_STATS_USERDATA, apr_pool_cleanup_null,
-                          pool);
-    return NULL;
+    return err;
 }
 
 static void add(apr_uint64_t *counter)

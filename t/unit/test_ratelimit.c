@@ -196,14 +196,15 @@ static void test_threads(void)
 static void test_processes(void)
 {
     vc_rl_table_t *t;
-    apr_shm_t *results;
+    apr_shm_t *table, *results;
     int *passed;
     pid_t pids[PROCS];
     int i, j, total = 0, clean = 1;
     apr_uint64_t hash = vc_rl_hash_addr(key, "2001:db8::42", LIMIT, 60);
 
-    ok(vc_rl_table_create(&t, 16, "/nonexistent/ratelimit.shm", pool) == APR_SUCCESS,
+    ok(apr_shm_create(&table, vc_rl_table_size(16), NULL, pool) == APR_SUCCESS,
        "a table in shared memory");
+    t = vc_rl_table_init(apr_shm_baseaddr_get(table), 16);
     ok(apr_shm_create(&results, sizeof(int) * PROCS, NULL, pool) == APR_SUCCESS,
        "room for the results");
     passed = apr_shm_baseaddr_get(results);
