@@ -78,7 +78,45 @@ sub where_stuck {
     if ($bt && !-e $bt && !system('command -v gdb >/dev/null')) {
         system("gdb -p $pid -batch -ex 'thread apply all bt' >'$bt' 2>&1");
     }
+    writer_lock($ENV{VC_STUCK_DIR}) if $bt;
     return " ($held" . ($bt && -e $bt ? ", its threads' stacks in $bt" : '') . "; $ss)";
+}
+
+# Who holds LMDB's writer lock, once per run, in DIR/writer-lock.txt:
+# the robust pthread mutex at offset 64 of DIR/db/lock.mdb (its lock word:
+# the owner's thread id, FUTEX_OWNER_DIED and FUTEX_WAITERS; then the
+# mutex's own owner field), read from the file, which is the memory every
+# process maps; then what /proc says of that thread, and its process's
+# stacks.  For the chaos test's known fault (docs/testing.md).
+sub writer_lock {
+    my ($dir) = @_;
+    my $out = "$dir/writer-lock.txt";
+    return if -e $out || !-e "$dir/db/lock.mdb";
+    my $text = eval {
+        open my $fh, '<:raw', "$dir/db/lock.mdb" or die "lock.mdb: $!\n";
+        sysseek($fh, 64, 0) && sysread($fh, my $raw, 12) == 12
+            or die "lock.mdb: too short\n";
+        my ($word, undef, $owner) = unpack 'L l l', $raw;
+        my $tid = $word & 0x3fffffff;
+        my $line = sprintf "lock word 0x%08x: thread %d%s%s; mutex owner %d",
+            $word, $tid, ($word & 0x40000000 ? ', owner died' : ''),
+            ($word & 0x80000000 ? ', waiters' : ''), $owner;
+        if ($tid) {
+            my $status = -r "/proc/$tid/status"
+                ? do { local (@ARGV, $/) = "/proc/$tid/status"; <> } : '';
+            my %f = $status =~ /^(Name|State|Tgid):\s*(.*)$/mg;
+            $line .= %f ? "; thread $tid: $f{Name}, state $f{State}, process $f{Tgid}"
+                        : "; thread $tid does not exist";
+            if ($f{Tgid} && !-e "$dir/stuck-$f{Tgid}.bt"
+                && !system('command -v gdb >/dev/null')) {
+                system("gdb -p $f{Tgid} -batch -ex 'thread apply all bt' "
+                       . ">'$dir/stuck-$f{Tgid}.bt' 2>&1");
+            }
+        }
+        "$line\n";
+    } // "cannot read the writer lock: $@";
+    open my $fh, '>', $out or return;
+    print $fh $text;
 }
 
 # One POST to /api/visits/$key on the keep-alive connection $$sock, set to

@@ -158,9 +158,9 @@ for my $mode (@MODES) {
     # A request nobody answered: in httpd (a hang, which fails below), or
     # in the listen queue while the parent replaces the children we kill.
     print STDERR "# $mode: no answer in $HANG s: $_\n" for grep { /^timed out/ } @{ $k->{failures} };
-    for my $bt (glob($srv->dir . '/stuck-*.bt')) {
+    for my $bt (glob($srv->dir . '/stuck-*.bt'), glob($srv->dir . '/writer-lock.txt')) {
         open my $fh, '<', $bt or next;
-        print STDERR "# $bt: $_" for grep { /^#|^Thread/ } <$fh>;
+        print STDERR "# $bt: $_" for grep { /^#|^Thread|^lock word|^cannot/ } <$fh>;
     }
 
     ok t_cmp($kills >= $SECONDS ? 1 : 0, 1, "$mode: $kills children killed in ${SECONDS} s");
