@@ -4,8 +4,8 @@
 # prefetches and ignored requests, each over a connection of its own,
 # while reads move nothing; the store's keys match the admin listing.
 # A private server whose processes each serve two connections and exit
-# shows that the figures are shared by its processes (hits served by at
-# least three, per its access log, all added up), that they survive a
+# shows that the figures are shared by its processes (hits served by
+# several, per its access log, all added up), that they survive a
 # graceful restart, and that they start at zero when httpd starts.
 use strict;
 use warnings FATAL => 'all';
@@ -85,7 +85,9 @@ ok t_cmp($html, qr{<th[^>]*>Hits counted</th><td[^>]*>$after->{VisitCountHits}</
 # connection it accepts as it starts can signal its main thread before
 # that thread waits for the signal; the child then either dies under the
 # request or never exits and holds its scoreboard slot.  From the second
-# connection on, the main thread has long been waiting.
+# connection on, the main thread has long been waiting.  (The threaded
+# MPMs count a connection once it is done, so a child may take a third
+# before it stops: six hits reach two processes at least, not three.)
 my $status_conf = <<'EOF';
 <Location "/server-status">
     SetHandler server-status
@@ -127,9 +129,8 @@ for (split /\n/, VCServer::slurp($srv->dir . '/logs/note_log')) {
 my $served = 0;
 $served += $_ for values %pids;
 ok t_cmp($served, 6, 'the note log has six counted hits');
-ok t_cmp(scalar(keys %pids) >= 3 ? 'three or more' : scalar(keys %pids),
-         'three or more',
-         'served by three processes or more (' . join(' ', sort keys %pids) . ')');
+ok t_cmp(scalar(keys %pids) >= 2 ? 'several' : 'one', 'several',
+         'served by several processes (' . join(' ', sort keys %pids) . ')');
 
 ok t_cmp($srv->graceful, 1, 'graceful restart');
 ok t_cmp(srv_auto()->{VisitCountHits}, 6, 'the figures survive it');
