@@ -128,9 +128,11 @@ sub set_clock {
 # --enable-test-hooks): only then does it read the clock file, whose
 # variable's name its code then holds.
 sub test_hooks {
-    return slurp(top() . '/mod_visitcount/.libs/mod_visitcount.so')
-        =~ /VISITCOUNT_TEST_CLOCK_FILE/ ? 1 : 0;
+    return slurp(module_so()) =~ /VISITCOUNT_TEST_CLOCK_FILE/ ? 1 : 0;
 }
+
+# The module the tests load: the one in the build tree.
+sub module_so { top() . '/mod_visitcount/.libs/mod_visitcount.so' }
 
 # The offset last given to set_clock (0 before), and the time (with
 # fractions of a second) on the clock it makes.
@@ -150,7 +152,7 @@ sub write_conf {
     my ($dir, $mpm) = @$self{qw(dir mpm)};
     my $mods = Apache::Test::config()->apxs('LIBEXECDIR', 1)
         || '/usr/lib/apache2/modules';
-    my $so = top() . '/mod_visitcount/.libs/mod_visitcount.so';
+    my $so = module_so();
     my $load = join '', map { "LoadModule ${_}_module $mods/mod_$_.so\n" }
         "mpm_$mpm", qw(authz_core authz_host mime dir alias), @{ $self->{modules} };
     # A Redis that fsyncs every write may stall beyond the default

@@ -13,22 +13,22 @@ my $top = dirname(__FILE__) . '/../..';
 
 sub slurp {
     my ($path) = @_;
-    open my $fh, '<', "$top/$path" or die "$path: $!\n";
+    open my $fh, '<', $path or die "$path: $!\n";
     local $/;
     return scalar <$fh>;
 }
 
 my (@defined, %handlers);
 for my $file (sort glob "$top/mod_visitcount/*.c") {
-    my $c = do { local $/; open my $fh, '<', $file or die "$file: $!\n"; <$fh> };
+    my $c = slurp($file);
     push @defined, $c =~ /AP_INIT_[A-Z0-9]+\(\s*"(VisitCount\w+)"/g;
     # A handler answers when r->handler names it.
     $handlers{$_} = 1 for $c =~ /vc_reply_start\(r, "(visitcount[\w-]*)"/g,
                                 $c =~ /strcmp\(r->handler, "(visitcount[\w-]*)"\)/g;
 }
 
-my @reference = slurp('docs/directives.md') =~ /^\| `(VisitCount\w+)` \|/mg;
-my $readme = slurp('README');
+my @reference = slurp("$top/docs/directives.md") =~ /^\| `(VisitCount\w+)` \|/mg;
+my $readme = slurp("$top/README");
 my ($summary) = $readme =~ /^## Directives\n(.*?)^## /ms;
 my @summary = ($summary // '') =~ /^\| `(VisitCount\w+)` \|/mg;
 my @handler_rows = ($summary // '') =~ /^\| `SetHandler (visitcount[\w-]*)` \|/mg;
